@@ -1,0 +1,1 @@
+"""One module per `yarn-elastic` subcommand; see `yarn_elastic.cli`."""
