@@ -1,0 +1,152 @@
+/*
+ * Licensed under the Apache License, Version 2.0; see LICENSE at the project root.
+ */
+package org.yarnelastic.shim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.ResourceRequest;
+import org.apache.hadoop.yarn.api.records.ResourceUtilization;
+import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.SchedulerApplication;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.PendingAsk;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerNode;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.placement.AppPlacementAllocator;
+import org.apache.hadoop.yarn.server.scheduler.SchedulerRequestKey;
+
+/**
+ * Reads the scheduler's own structures into a {@link ClusterState}. It runs on the shim's
+ * cycle thread and only uses the scheduler's thread-safe getters, so it never holds the
+ * scheduler's locks for longer than one getter does.
+ */
+final class ClusterStateReader {
+
+  /** The AM's request uses priority 0 (RMAppAttemptImpl.AM_CONTAINER_PRIORITY). */
+  private static final int AM_PRIORITY = 0;
+  /** Utilization is rounded so that noise in NM reports does not resend every node. */
+  private static final double CPU_QUANTUM = 0.1;
+  private static final double MEMORY_QUANTUM_MB = 64;
+
+  private final CapacityScheduler scheduler;
+  private final RMContext rmContext;
+  private final ElasticConfiguration conf;
+
+  ClusterStateReader(CapacityScheduler scheduler, RMContext rmContext,
+      ElasticConfiguration conf) {
+    this.scheduler = scheduler;
+    this.rmContext = rmContext;
+    this.conf = conf;
+  }
+
+  ClusterState read() {
+    List<ClusterState.NodeState> nodes = new ArrayList<>();
+    for (FiCaSchedulerNode node : scheduler.getAllNodes()) {
+      nodes.add(readNode(node));
+    }
+    List<ClusterState.AppState> apps = new ArrayList<>();
+    List<ClusterState.AskState> asks = new ArrayList<>();
+    List<ClusterState.ContainerState> containers = new ArrayList<>();
+    for (Map.Entry<ApplicationId, SchedulerApplication<FiCaSchedulerApp>> entry
+        : scheduler.getSchedulerApplications().entrySet()) {
+      FiCaSchedulerApp attempt = entry.getValue().getCurrentAppAttempt();
+      if (attempt == null || attempt.isStopped()) {
+        continue;
+      }
+      String appId = entry.getKey().toString();
+      apps.add(readApp(entry.getKey(), attempt));
+      for (SchedulerRequestKey key : attempt.getSchedulerKeys()) {
+        ClusterState.AskState ask = readAsk(appId, attempt, key);
+        if (ask != null) {
+          asks.add(ask);
+        }
+      }
+      for (RMContainer container : attempt.getLiveContainers()) {
+        containers.add(new ClusterState.ContainerState(container.getContainerId().toString(),
+            appId, container.getAllocatedNode().toString(),
+            vector(container.getAllocatedResource(), 0, 0), container.getCreationTime()));
+      }
+    }
+    return new ClusterState(nodes, apps, asks, containers);
+  }
+
+  private ClusterState.NodeState readNode(FiCaSchedulerNode node) {
+    ResourceUtilization used = node.getNodeUtilization();
+    double[] utilization = used == null
+        ? new double[ClusterState.RESOURCES]
+        : new double[] {round(used.getCPU(), CPU_QUANTUM),
+            round(used.getPhysicalMemory(), MEMORY_QUANTUM_MB), 0, 0};
+    return new ClusterState.NodeState(node.getNodeID().toString(), node.getRackName(),
+        node.getPartition(),
+        vector(node.getTotalResource(), conf.nodeDiskMbPerS, conf.nodeNetworkMbPerS),
+        vector(node.getAllocatedResource(), 0, 0), utilization);
+  }
+
+  private ClusterState.AppState readApp(ApplicationId id, FiCaSchedulerApp attempt) {
+    RMApp app = rmContext.getRMApps().get(id);
+    if (app == null) {
+      return new ClusterState.AppState(id.toString(), attempt.getQueueName(), attempt.getUser(),
+          "", "", attempt.getPriority() == null ? 0 : attempt.getPriority().getPriority(), 0,
+          Collections.<String>emptyList());
+    }
+    int priority = app.getApplicationPriority() == null
+        ? 0 : app.getApplicationPriority().getPriority();
+    List<String> tags = new ArrayList<>(app.getApplicationTags());
+    Collections.sort(tags);
+    return new ClusterState.AppState(id.toString(), attempt.getQueueName(), app.getUser(),
+        app.getName(), app.getApplicationType(), priority, app.getSubmitTime(), tags);
+  }
+
+  private ClusterState.AskState readAsk(String appId, FiCaSchedulerApp attempt,
+      SchedulerRequestKey key) {
+    if (key.getContainerToUpdate() != null) {
+      return null; // resize requests are CapacityScheduler's until the resize issue lands
+    }
+    PendingAsk pending = attempt.getPendingAsk(key, ResourceRequest.ANY);
+    if (pending == null || pending.getCount() <= 0) {
+      return null;
+    }
+    List<String> hosts = new ArrayList<>();
+    List<String> racks = new ArrayList<>();
+    boolean relax = true;
+    String partition = "";
+    AppPlacementAllocator<?> placement = attempt.getAppPlacementAllocator(key);
+    if (placement != null) {
+      partition = placement.getPrimaryRequestedNodePartition();
+      Map<String, ResourceRequest> requests = placement.getResourceRequests();
+      if (requests != null) {
+        for (Map.Entry<String, ResourceRequest> request : requests.entrySet()) {
+          String name = request.getKey();
+          if (ResourceRequest.ANY.equals(name)) {
+            relax = request.getValue().getRelaxLocality();
+          } else if (request.getValue().getNumContainers() > 0) {
+            (name.startsWith("/") ? racks : hosts).add(name);
+          }
+        }
+      }
+    }
+    Collections.sort(hosts);
+    Collections.sort(racks);
+    int priority = key.getPriority().getPriority();
+    boolean am = priority == AM_PRIORITY && attempt.isWaitingForAMContainer();
+    return new ClusterState.AskState(appId, priority, key.getAllocationRequestId(),
+        pending.getCount(), vector(pending.getPerAllocationResource(), 0, 0), am, hosts, racks,
+        relax, partition == null ? "" : partition);
+  }
+
+  private static double[] vector(Resource resource, double disk, double network) {
+    return new double[] {resource.getVirtualCores(), resource.getMemorySize(), disk, network};
+  }
+
+  private static double round(double value, double quantum) {
+    return Math.round(value / quantum) * quantum;
+  }
+}

@@ -1,0 +1,285 @@
+/*
+ * Licensed under the Apache License, Version 2.0; see LICENSE at the project root.
+ */
+package org.yarnelastic.shim;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shim's side of the link to the core, and the gate CapacityScheduler consults.
+ *
+ * <p>One daemon thread runs the cycle: read the cluster, send what changed, install the reply
+ * as the new plan. The RM's event dispatcher and allocation threads never wait on it; they
+ * only read the current plan. Two states:
+ * <ul>
+ *   <li>ACTIVE: the core answered the last cycle in time; containers go only where its plan
+ *   says.</li>
+ *   <li>FALLBACK: the core is not started, crashed, too slow, or speaks another schema; the gate
+ *   is open and CapacityScheduler schedules as stock. The thread retries with exponential
+ *   backoff and sends a full picture when the core is back.</li>
+ * </ul>
+ * Each change of state is logged once, with the reason.
+ */
+final class CoreLink implements PlacementGate, Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CoreLink.class);
+  static final String SHIM_VERSION = "0.1.0";
+
+  /** Opens a connection; a seam so tests can drive the link without Py4J. */
+  interface Connector {
+    Exchanger connect() throws IOException;
+  }
+
+  /** One open connection. */
+  interface Exchanger extends AutoCloseable {
+    byte[] exchange(byte[] message);
+
+    @Override
+    void close();
+  }
+
+  /** Reads the wall clock; a seam for tests. */
+  interface Clock {
+    long nowMs();
+  }
+
+  private final ElasticConfiguration conf;
+  private final String rmId;
+  private final Supplier<ClusterState> cluster;
+  private final Connector connector;
+  private final CoreProcess process;
+  private final ElasticSchedulerMetrics metrics;
+  private final Clock clock;
+  private final CycleRequestEncoder encoder;
+
+  private volatile boolean active;
+  private volatile Plan plan;
+  private volatile boolean running;
+  private Thread thread;
+  private Exchanger connection;
+  private long backoffMs;
+  private long nextAttemptMs;
+  private String lastFailure = "";
+  private boolean stalePlanLogged;
+
+  CoreLink(ElasticConfiguration conf, String rmId, Supplier<ClusterState> cluster,
+      Connector connector, CoreProcess process, ElasticSchedulerMetrics metrics, Clock clock) {
+    this.conf = conf;
+    this.rmId = rmId;
+    this.cluster = cluster;
+    this.connector = connector;
+    this.process = process;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.encoder = new CycleRequestEncoder(rmId, conf.slotMs);
+    this.backoffMs = conf.retryInitialMs;
+  }
+
+  void start() {
+    running = true;
+    LOG.info("yarn-elastic shim {} starting: core at {} ({}), cycle every {} ms, deadline {} ms,"
+        + " plan ttl {} ms; scheduling is stock CapacityScheduler until the core answers",
+        SHIM_VERSION, conf.coreAddress, conf.launchesCore() ? "launched by the RM" : "external",
+        conf.cycleIntervalMs, conf.deadlineMs, conf.planTtlMs);
+    thread = new Thread(this, "yarn-elastic-cycle");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  void stop() {
+    running = false;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeConnection();
+    if (process != null) {
+      process.stop();
+    }
+  }
+
+  boolean isActive() {
+    return active;
+  }
+
+  @Override
+  public void run() {
+    while (running) {
+      long started = clock.nowMs();
+      step();
+      long sleep = conf.cycleIntervalMs - (clock.nowMs() - started);
+      if (sleep > 0) {
+        try {
+          Thread.sleep(sleep);
+        } catch (InterruptedException e) {
+          if (!running) {
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /** One turn of the loop: connect if needed, then run one cycle. Never throws. */
+  void step() {
+    try {
+      if (!active && clock.nowMs() >= nextAttemptMs) {
+        connect();
+      }
+      if (active) {
+        cycle();
+      }
+    } catch (MessageException e) {
+      fallBack("the core sent a message the shim rejects: " + e.getMessage());
+    } catch (Throwable t) { // NOPMD: any failure of the core must leave the RM scheduling
+      fallBack(describe(t));
+    }
+  }
+
+  private void connect() throws IOException, MessageException {
+    if (process != null && process.ensureRunning()) {
+      metrics.coreStarts.incrementAndGet();
+    }
+    closeConnection();
+    connection = connector.connect();
+    MessageCodec.HelloReply hello = MessageCodec.decodeHelloReply(
+        connection.exchange(MessageCodec.hello(rmId, SHIM_VERSION)));
+    if (!hello.status.equals("ok")) {
+      throw new MessageException("the core (version " + hello.coreVersion + ") refused: "
+          + hello.message);
+    }
+    encoder.requireFull();
+    active = true;
+    backoffMs = conf.retryInitialMs;
+    lastFailure = "";
+    metrics.setCoreState(ElasticSchedulerMetrics.STATE_ACTIVE);
+    LOG.info("yarn-elastic core {} connected at {}: containers are now placed where the core"
+        + " decides", hello.coreVersion, conf.coreAddress);
+  }
+
+  private void cycle() throws MessageException {
+    long started = System.nanoTime();
+    byte[] request = encoder.encode(cluster.get(), clock.nowMs());
+    long seq = encoder.lastSeq();
+    MessageCodec.CycleReply reply = MessageCodec.decodeCycleReply(connection.exchange(request));
+    if (reply.seq != seq) {
+      throw new MessageException("seq: the reply is for cycle " + reply.seq
+          + " but the request was cycle " + seq);
+    }
+    if (reply.status.equals("error")) {
+      throw new MessageException("status: the core rejected cycle " + seq + ": " + reply.message);
+    }
+    if (reply.status.equals("need_full")) {
+      LOG.info("yarn-elastic core asked for the full cluster picture ({}); sending it next cycle",
+          reply.message);
+      encoder.requireFull();
+      return;
+    }
+    Map<String, Map<String, Integer>> permissions = new HashMap<>();
+    for (MessageCodec.Placement placement : reply.placements) {
+      permissions.computeIfAbsent(placement.ask, k -> new HashMap<>())
+          .merge(placement.node, placement.count, Integer::sum);
+    }
+    Plan next = new Plan(seq, clock.nowMs(), permissions);
+    plan = next;
+    stalePlanLogged = false;
+    metrics.cycleDone((System.nanoTime() - started) / 1000, reply.decideMs, request.length,
+        next.entries());
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("cycle {}: {} bytes sent, {} placements, core decided in {} ms", seq,
+          request.length, reply.placements.size(), reply.decideMs);
+    }
+  }
+
+  private void fallBack(String reason) {
+    encoder.requireFull();
+    closeConnection();
+    long now = clock.nowMs();
+    nextAttemptMs = now + backoffMs;
+    if (active) {
+      active = false;
+      plan = null;
+      metrics.cycleFailures.incrementAndGet();
+      metrics.fallbacks.incrementAndGet();
+      metrics.setCoreState(ElasticSchedulerMetrics.STATE_FALLBACK);
+      LOG.warn("yarn-elastic core unavailable: {}. Scheduling falls back to stock"
+          + " CapacityScheduler; retrying in {} ms", reason, backoffMs);
+    } else if (!reason.equals(lastFailure)) {
+      LOG.warn("yarn-elastic core still unavailable: {}. Retrying in {} ms (stock scheduling"
+          + " continues)", reason, backoffMs);
+    } else {
+      LOG.debug("yarn-elastic core still unavailable: {}", reason);
+    }
+    lastFailure = reason;
+    backoffMs = Math.min(backoffMs * 2, conf.retryMaxMs);
+  }
+
+  private void closeConnection() {
+    if (connection != null) {
+      connection.close();
+      connection = null;
+    }
+  }
+
+  private static String describe(Throwable t) {
+    StringBuilder text = new StringBuilder(t.getClass().getSimpleName());
+    if (t.getMessage() != null) {
+      text.append(": ").append(t.getMessage().split("\n", 2)[0]);
+    }
+    Throwable cause = t.getCause();
+    if (cause != null && cause != t) {
+      text.append(" (caused by ").append(cause.getClass().getSimpleName());
+      if (cause.getMessage() != null) {
+        text.append(": ").append(cause.getMessage().split("\n", 2)[0]);
+      }
+      text.append(')');
+    }
+    return text.toString();
+  }
+
+  @Override
+  public boolean permits(String askKey, String nodeId) {
+    if (!active) {
+      return true;
+    }
+    Plan current = plan;
+    if (current == null) {
+      metrics.gateDenials.incrementAndGet();
+      return false; // connected, first plan on its way: wait one cycle rather than guess
+    }
+    if (clock.nowMs() - current.createdMs() > conf.planTtlMs) {
+      if (!stalePlanLogged) {
+        stalePlanLogged = true;
+        LOG.warn("yarn-elastic plan of cycle {} is older than {} ms; stock scheduling until a"
+            + " new plan arrives", current.seq(), conf.planTtlMs);
+      }
+      return true;
+    }
+    if (current.check(askKey, nodeId) == Plan.Verdict.PERMITTED) {
+      return true;
+    }
+    metrics.gateDenials.incrementAndGet();
+    return false;
+  }
+
+  @Override
+  public void allocated(String askKey, String nodeId) {
+    Plan current = active ? plan : null;
+    if (current != null && current.consume(askKey, nodeId)) {
+      metrics.plannedAllocations.incrementAndGet();
+      LOG.debug("allocated {} on {} as planned in cycle {}", askKey, nodeId, current.seq());
+    } else {
+      metrics.fallbackAllocations.incrementAndGet();
+    }
+  }
+}

@@ -1,0 +1,185 @@
+/*
+ * Licensed under the Apache License, Version 2.0; see LICENSE at the project root.
+ */
+package org.yarnelastic.shim;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A CapacityScheduler whose container placement comes from the yarn-elastic core.
+ *
+ * <p>Everything operators rely on (queues, ACLs, work-preserving recovery, reservations,
+ * container updates, preemption) is CapacityScheduler's, unchanged. The shim adds two things:
+ * a cycle thread ({@link CoreLink}) that keeps the core's picture of the cluster current and
+ * receives its plan, and a gate ({@link PlanGatedPlacementAllocator}) that lets a container go
+ * only to a node the plan names. When the core is away, the gate is open and this is a stock
+ * CapacityScheduler.
+ *
+ * <p>Load it with {@code yarn.resourcemanager.scheduler.class=org.yarnelastic.shim.ElasticScheduler}.
+ */
+public class ElasticScheduler extends CapacityScheduler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ElasticScheduler.class);
+
+  private static final PlacementGate OPEN = new PlacementGate() {
+    @Override
+    public boolean permits(String askKey, String nodeId) {
+      return true;
+    }
+
+    @Override
+    public void allocated(String askKey, String nodeId) {
+    }
+  };
+
+  private ElasticConfiguration elastic;
+  private ElasticSchedulerMetrics metrics;
+  private volatile CoreLink link;
+
+  /** The gate stays valid across the link's life: allocators created early see the link later. */
+  private final PlacementGate gate = new PlacementGate() {
+    @Override
+    public boolean permits(String askKey, String nodeId) {
+      CoreLink current = link;
+      return current == null || current.permits(askKey, nodeId);
+    }
+
+    @Override
+    public void allocated(String askKey, String nodeId) {
+      CoreLink current = link;
+      (current == null ? OPEN : current).allocated(askKey, nodeId);
+    }
+  };
+
+  @Override
+  public void serviceInit(Configuration conf) throws Exception {
+    elastic = ElasticConfiguration.from(conf);
+    if (elastic.enabled) {
+      installPlacementGate(conf);
+      if (getRMContext() != null && getRMContext().getYarnConfiguration() != null
+          && getRMContext().getYarnConfiguration() != conf) {
+        installPlacementGate(getRMContext().getYarnConfiguration());
+      }
+    }
+    super.serviceInit(conf);
+  }
+
+  @Override
+  public void serviceStart() throws Exception {
+    super.serviceStart();
+    metrics = ElasticSchedulerMetrics.register();
+    if (!elastic.enabled) {
+      metrics.setCoreState(ElasticSchedulerMetrics.STATE_DISABLED);
+      LOG.info("yarn-elastic is disabled ({}=false): this is a stock CapacityScheduler",
+          ElasticConfiguration.ENABLED);
+      return;
+    }
+    String token = readOrMintToken();
+    CoreProcess process = null;
+    if (elastic.launchesCore()) {
+      process = new CoreProcess(elastic.coreCommand, elastic.coreAddress.getPort(),
+          tokenFileForChild, elastic.coreLogFile);
+    }
+    final String authToken = token;
+    ClusterStateReader reader = new ClusterStateReader(this, getRMContext(), elastic);
+    CoreLink.Connector connector = () -> {
+      final CoreConnection connection =
+          new CoreConnection(elastic.coreAddress, authToken, elastic.deadlineMs);
+      return new CoreLink.Exchanger() {
+        @Override
+        public byte[] exchange(byte[] message) {
+          return connection.exchange(message);
+        }
+
+        @Override
+        public void close() {
+          connection.close();
+        }
+      };
+    };
+    CoreLink started = new CoreLink(elastic, "rm-" + ResourceManager.getClusterTimeStamp(),
+        reader::read, connector, process, metrics, System::currentTimeMillis);
+    started.start();
+    link = started;
+  }
+
+  @Override
+  public void serviceStop() throws Exception {
+    CoreLink current = link;
+    link = null;
+    if (current != null) {
+      current.stop();
+    }
+    ElasticSchedulerMetrics.unregister();
+    super.serviceStop();
+  }
+
+  /** The gate every {@link PlanGatedPlacementAllocator} consults. */
+  public PlacementGate placementGate() {
+    return gate;
+  }
+
+  /** Whether containers are currently placed by the core (false: stock fallback). */
+  public boolean isCoreActive() {
+    CoreLink current = link;
+    return current != null && current.isActive();
+  }
+
+  private String tokenFileForChild;
+
+  private String readOrMintToken() throws IOException {
+    if (!elastic.authTokenFile.isEmpty()) {
+      File file = new File(elastic.authTokenFile);
+      String token;
+      try {
+        token = new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("Cannot read "
+            + ElasticConfiguration.CORE_AUTH_TOKEN_FILE + "=" + file + " (" + e + "); create the"
+            + " file with the core's auth token, readable by the ResourceManager's user", e);
+      }
+      if (token.isEmpty()) {
+        throw new IllegalArgumentException(ElasticConfiguration.CORE_AUTH_TOKEN_FILE + "=" + file
+            + " is empty; write a random token into it (e.g. openssl rand -hex 32)");
+      }
+      tokenFileForChild = file.getAbsolutePath();
+      return token;
+    }
+    // Launch mode without a configured file: a fresh secret only this RM and its child share.
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    StringBuilder hex = new StringBuilder();
+    for (byte b : secret) {
+      hex.append(String.format("%02x", b));
+    }
+    Path file = Files.createTempFile("yarn-elastic-token", ".txt",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    file.toFile().deleteOnExit();
+    Files.write(file, hex.toString().getBytes(StandardCharsets.UTF_8));
+    tokenFileForChild = file.toString();
+    return hex.toString();
+  }
+
+  private static void installPlacementGate(Configuration conf) {
+    String configured = conf.get(YarnConfiguration.APPLICATION_PLACEMENT_TYPE_CLASS);
+    String ours = PlanGatedPlacementAllocator.class.getName();
+    if (configured != null && !configured.isEmpty() && !configured.equals(ours)) {
+      LOG.warn("{}={} is replaced by {}: yarn-elastic places containers through it",
+          YarnConfiguration.APPLICATION_PLACEMENT_TYPE_CLASS, configured, ours);
+    }
+    conf.set(YarnConfiguration.APPLICATION_PLACEMENT_TYPE_CLASS, ours);
+  }
+}

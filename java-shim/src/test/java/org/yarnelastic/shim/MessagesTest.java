@@ -1,0 +1,109 @@
+/*
+ * Licensed under the Apache License, Version 2.0; see LICENSE at the project root.
+ */
+package org.yarnelastic.shim;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.Collections;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.Test;
+
+/**
+ * The Java side of the shared interface examples in tests/data/interface/ (the Python side
+ * reads the same files in tests/unit/test_messages.py).
+ */
+public class MessagesTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private static File examples() {
+    return new File(System.getProperty("interface.examples", "../tests/data/interface"));
+  }
+
+  private static byte[] read(String name) throws Exception {
+    return Files.readAllBytes(new File(examples(), name).toPath());
+  }
+
+  @Test
+  public void decodesTheExampleReply() throws Exception {
+    MessageCodec.CycleReply reply = MessageCodec.decodeCycleReply(read("cycle_reply_ok.json"));
+    assertEquals(2, reply.seq);
+    assertEquals("ok", reply.status);
+    assertEquals(1, reply.placements.size());
+    assertEquals("application_1700000000000_0001#1#0", reply.placements.get(0).ask);
+    assertEquals("node-a:45454", reply.placements.get(0).node);
+    assertEquals(2, reply.placements.get(0).count);
+  }
+
+  @Test
+  public void decodesTheExampleHelloReply() throws Exception {
+    assertEquals("ok", MessageCodec.decodeHelloReply(read("hello_reply.json")).status);
+  }
+
+  @Test
+  public void rejectsEveryInvalidReplyNamingTheField() throws Exception {
+    File[] files = examples().listFiles((dir, name) -> name.startsWith("invalid_"));
+    assertTrue("no invalid examples found in " + examples(), files != null && files.length > 0);
+    int replies = 0;
+    for (File file : files) {
+      JsonNode root = MAPPER.readTree(file);
+      if (!root.path("type").asText().equals("cycle_reply")) {
+        continue; // requests are the Python side's to reject
+      }
+      replies++;
+      String expected = root.get("_expect_error").asText();
+      try {
+        MessageCodec.decodeCycleReply(Files.readAllBytes(file.toPath()));
+        fail(file.getName() + " was accepted");
+      } catch (MessageException e) {
+        assertTrue(file.getName() + ": '" + e.getMessage() + "' does not name " + expected,
+            e.getMessage().contains(expected));
+      }
+    }
+    assertTrue(replies > 0);
+  }
+
+  @Test
+  public void rejectsGarbage() {
+    for (String text : Arrays.asList("", "not json", "[1,2]", "{\"schema\":1}")) {
+      try {
+        MessageCodec.decodeCycleReply(text.getBytes());
+        fail("accepted " + text);
+      } catch (MessageException expected) {
+        // each is refused with a reason
+      }
+    }
+  }
+
+  @Test
+  public void encodedRequestHasTheShapeOfTheExample() throws Exception {
+    JsonNode example = MAPPER.readTree(read("cycle_request_full.json"));
+    ClusterState state = new ClusterState(
+        Collections.singletonList(new ClusterState.NodeState("node-a:45454", "/default-rack", "",
+            new double[] {8, 16384, 200, 1250}, new double[] {1, 2048, 0, 0},
+            new double[] {0.5, 1500, 3, 1})),
+        Collections.singletonList(new ClusterState.AppState("application_1700000000000_0001",
+            "root.default", "alice", "DistributedShell", "YARN", 0, 1700000000500L,
+            Collections.<String>emptyList())),
+        Collections.singletonList(new ClusterState.AskState("application_1700000000000_0001", 1,
+            0, 3, new double[] {1, 1024, 0, 0}, false, Collections.<String>emptyList(),
+            Collections.<String>emptyList(), true, "")),
+        Collections.<ClusterState.ContainerState>emptyList());
+    JsonNode ours = MAPPER.readTree(new CycleRequestEncoder("rm-1700000000000", 3000)
+        .encode(state, 1700000001000L));
+    for (String field : Arrays.asList("schema", "type", "rm_id", "kind", "slot_ms")) {
+      assertEquals(field, example.get(field), ours.get(field));
+    }
+    assertEquals(example.get("nodes").get(0), ours.get("nodes").get(0));
+    assertEquals(example.get("apps").get(0), ours.get("apps").get(0));
+    assertEquals(example.get("asks").get(0), ours.get("asks").get(0));
+  }
+}
