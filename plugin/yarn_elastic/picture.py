@@ -1,0 +1,136 @@
+"""The cluster picture the core keeps between cycles, built from full and delta cycle_requests.
+
+The shim sends the whole picture once (`kind: "full"`) and then only what changed. A delta is
+applied only on the exact picture it was computed against: same RM incarnation (`rm_id`),
+`base_seq` equal to the picture's seq, and `seq == base_seq + 1`. Anything else means the two
+sides disagree about the cluster, so the picture is dropped and the shim is told `need_full`;
+deciding on a half-known cluster would be worse than waiting one cycle.
+
+Within one delta, upserts are applied before removals, so an id listed in both is removed:
+a container that started and finished between two cycles must not linger for ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from yarn_elastic.messages import App, Ask, Container, CycleRequest, Node
+
+
+@dataclass(frozen=True)
+class PictureSnapshot:
+    """An immutable view of the picture: what one scheduling decision is made on."""
+
+    rm_id: str
+    seq: int
+    now_ms: int
+    slot_ms: int
+    nodes: tuple[Node, ...]  # sorted by id
+    apps: MappingProxyType[str, App]
+    asks: tuple[Ask, ...]  # pending (count > 0), sorted by key
+    containers: tuple[Container, ...]  # sorted by id
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    applied: bool
+    reason: str = ""  # why the picture was reset, when not applied
+
+
+@dataclass
+class ClusterPicture:
+    rm_id: str | None = None
+    seq: int | None = None
+    now_ms: int = 0
+    slot_ms: int = 1000
+    nodes: dict[str, Node] = field(default_factory=dict)
+    apps: dict[str, App] = field(default_factory=dict)
+    asks: dict[str, Ask] = field(default_factory=dict)
+    containers: dict[str, Container] = field(default_factory=dict)
+    resets: int = 0
+
+    def apply(self, request: CycleRequest) -> ApplyOutcome:
+        if request.kind == "full":
+            self._clear()
+        else:
+            problem = self._delta_problem(request)
+            if problem:
+                self._clear()
+                self.resets += 1
+                return ApplyOutcome(False, problem)
+        self.rm_id, self.seq = request.rm_id, request.seq
+        self.now_ms, self.slot_ms = request.now_ms, request.slot_ms
+        self._upsert(request)
+        self._remove(request)
+        return ApplyOutcome(True)
+
+    def _delta_problem(self, request: CycleRequest) -> str:
+        if self.seq is None:
+            return "the core has no picture (just started or reset); send a full request"
+        if request.rm_id != self.rm_id:
+            return f"rm_id changed from {self.rm_id!r} to {request.rm_id!r}; send a full request"
+        if request.base_seq != self.seq:
+            return (
+                f"delta base_seq {request.base_seq} does not match the picture's seq {self.seq}"
+            )
+        if request.seq != self.seq + 1:
+            return f"gap in seq: expected {self.seq + 1}, got {request.seq}"
+        return ""
+
+    def _clear(self) -> None:
+        self.rm_id = self.seq = None
+        self.nodes, self.apps, self.asks, self.containers = {}, {}, {}, {}
+
+    def _upsert(self, request: CycleRequest) -> None:
+        for node in request.nodes:
+            self.nodes[node.id] = node
+        for app in request.apps:
+            self.apps[app.id] = app
+        for ask in request.asks:
+            if ask.count > 0:
+                self.asks[ask.key] = ask
+            else:
+                self.asks.pop(ask.key, None)
+        for container in request.containers:
+            self.containers[container.id] = container
+
+    def _remove(self, request: CycleRequest) -> None:
+        for container_id in request.removed_containers:
+            self.containers.pop(container_id, None)
+        gone_nodes = {n for n in request.removed_nodes if self.nodes.pop(n, None) is not None}
+        gone_apps = set(request.removed_apps)
+        for app_id in gone_apps:
+            self.apps.pop(app_id, None)
+        if gone_apps:
+            self.asks = {k: a for k, a in self.asks.items() if a.app not in gone_apps}
+        if gone_apps or gone_nodes:
+            self.containers = {
+                cid: c
+                for cid, c in self.containers.items()
+                if c.app not in gone_apps and c.node not in gone_nodes
+            }
+
+    @property
+    def has_picture(self) -> bool:
+        return self.seq is not None
+
+    def snapshot(self) -> PictureSnapshot:
+        return PictureSnapshot(
+            rm_id=self.rm_id or "",
+            seq=self.seq if self.seq is not None else -1,
+            now_ms=self.now_ms,
+            slot_ms=self.slot_ms,
+            nodes=tuple(self.nodes[k] for k in sorted(self.nodes)),
+            apps=MappingProxyType(dict(self.apps)),
+            asks=tuple(self.asks[k] for k in sorted(self.asks)),
+            containers=tuple(self.containers[k] for k in sorted(self.containers)),
+        )
+
+    def sizes(self) -> dict[str, int]:
+        return {
+            "nodes": len(self.nodes),
+            "apps": len(self.apps),
+            "asks": len(self.asks),
+            "containers": len(self.containers),
+        }

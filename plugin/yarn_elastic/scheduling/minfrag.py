@@ -1,0 +1,130 @@
+"""The driver: MinFrag (Elasecutor Algorithm 1) over a picture snapshot, as a pure function.
+
+For each node in the policy's node order: among the pending candidates that pass every filter,
+place the one with the lowest score (ties: queue order), update the node's available curve, and
+repeat until nothing passes; then go to the next node. The result is the whole plan.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from yarn_elastic.messages import Placement
+from yarn_elastic.picture import PictureSnapshot
+from yarn_elastic.scheduling.framework import (
+    CycleInput,
+    CycleProgress,
+    NodeState,
+    Policy,
+)
+from yarn_elastic.scheduling.tables import (
+    FIT_TOLERANCE,
+    SCORE_DECIMALS,
+    BoolArray,
+    CandidateTable,
+    NodeTable,
+    build_tables,
+)
+
+
+@dataclass(frozen=True)
+class SchedulingDecision:
+    placements: tuple[Placement, ...]
+    policy: str
+    nodes_visited: int
+    decide_ms: float
+
+    @property
+    def containers(self) -> int:
+        return sum(p.count for p in self.placements)
+
+
+def schedule(snapshot: PictureSnapshot, policy: Policy) -> SchedulingDecision:
+    started = time.perf_counter()
+    tables = build_tables(snapshot, policy.demand_model, policy.queue_sort.key)
+    cycle = CycleInput(snapshot, tables)
+    nodes, candidates = tables.nodes, tables.candidates
+    progress = CycleProgress(
+        remaining=np.array([a.count for a in candidates.asks], dtype=np.int64),
+        active=np.ones(candidates.size, dtype=bool),
+        placed_on_node=np.zeros(len(nodes.ids), dtype=np.int64),
+    )
+    filters = [plugin.prepare(cycle) for plugin in policy.filters]
+    score = policy.score.prepare(cycle)
+    heads = [0] * candidates.size  # position of each group's first ask with containers left
+    leader = np.array([m[0] for m in candidates.members], dtype=np.int64)
+    plan: dict[tuple[int, int], list[float]] = {}  # (ask rank, node) -> [count, score]
+    may_fit = _may_fit_any(nodes, candidates, progress.active)
+    visited = 0
+
+    for node_index in policy.node_order.order(nodes, tables.scored).tolist():
+        if not progress.active.any():
+            break
+        if not may_fit[node_index]:
+            continue
+        visited += 1
+        node = NodeState.of(nodes, node_index)
+        while True:
+            feasible = progress.active.copy()
+            for permitted in filters:
+                feasible &= permitted(node, progress)
+                if not feasible.any():
+                    break
+            if not feasible.any():
+                break
+            scores = score(node, progress)
+            rounded = np.where(feasible, np.round(scores, SCORE_DECIMALS), np.inf)
+            tied = np.flatnonzero(rounded == rounded.min())
+            group = int(tied[np.argmin(leader[tied])])
+            rank = int(leader[group])
+            node.take(candidates.demand[group], int(candidates.finish[group]))
+            entry = plan.setdefault((rank, node_index), [0, 0.0])
+            entry[0] += 1
+            entry[1] = float(scores[group])
+            progress.placed_on_node[node_index] += 1
+            progress.remaining[rank] -= 1
+            if progress.remaining[rank] == 0 and _advance(group, heads, leader, candidates,
+                                                         progress):
+                may_fit &= _may_fit_any(nodes, candidates, progress.active)
+
+    placements = tuple(
+        Placement(candidates.asks[rank].key, nodes.ids[node_index], int(count), score_after)
+        for (rank, node_index), (count, score_after) in plan.items()
+    )
+    elapsed_ms = (time.perf_counter() - started) * 1000.0
+    return SchedulingDecision(placements, policy.name, visited, elapsed_ms)
+
+
+def _advance(
+    group: int,
+    heads: list[int],
+    leader: np.ndarray,
+    candidates: CandidateTable,
+    progress: CycleProgress,
+) -> bool:
+    """Move a group to its next ask with containers left; True if the group is used up."""
+    members = candidates.members[group]
+    position = heads[group]
+    while position < len(members) and progress.remaining[members[position]] == 0:
+        position += 1
+    heads[group] = position
+    if position == len(members):
+        progress.active[group] = False
+        return True
+    leader[group] = members[position]
+    return False
+
+
+def _may_fit_any(nodes: NodeTable, candidates: CandidateTable, active: BoolArray) -> BoolArray:
+    """A cheap necessary condition per node: the element-wise smallest pending demand fits.
+
+    Lets the driver skip full nodes without a per-node step; the filters decide for real.
+    """
+    if not active.any():
+        return np.zeros(len(nodes.ids), dtype=bool)
+    smallest = candidates.demand[active].min(axis=0)
+    result: BoolArray = np.all(smallest <= nodes.available + FIT_TOLERANCE, axis=(1, 2))
+    return result

@@ -1,0 +1,136 @@
+"""The plugins of the default DRR / MinFrag policy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from yarn_elastic.messages import App, Ask
+from yarn_elastic.resources import prefix_integral
+from yarn_elastic.scheduling.drr import drr_after_placement, max_ratio
+from yarn_elastic.scheduling.framework import (
+    CycleInput,
+    CycleProgress,
+    NodeFilter,
+    NodeScore,
+    NodeState,
+)
+from yarn_elastic.scheduling.tables import (
+    FIT_TOLERANCE,
+    SCORE_DECIMALS,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    NodeTable,
+)
+
+
+class FitsEverySlot:
+    """demand(t) <= available(t) for every slot t and all four resources (constraint (2))."""
+
+    name = "fits-every-slot"
+
+    def prepare(self, cycle: CycleInput) -> NodeFilter:
+        demand = cycle.candidates.demand
+
+        def fits(node: NodeState, progress: CycleProgress) -> BoolArray:
+            result: BoolArray = np.all(
+                demand <= node.available + FIT_TOLERANCE, axis=(1, 2)
+            )
+            return result
+
+        return fits
+
+
+class PartitionMatch:
+    """An ask goes only to nodes of its own partition (node label); "" is the default one."""
+
+    name = "partition-match"
+
+    def prepare(self, cycle: CycleInput) -> NodeFilter:
+        partitions = np.array(cycle.nodes.partitions, dtype=object)
+        allowed = np.array(
+            [partitions == c.partition for c in cycle.candidates.constraints], dtype=bool
+        ).reshape(len(cycle.candidates.constraints), len(partitions))
+        return _by_constraint(allowed, cycle.candidates.constraint)
+
+
+class StrictLocality:
+    """With `relax: false`, an ask goes only to the nodes or racks it names."""
+
+    name = "strict-locality"
+
+    def prepare(self, cycle: CycleInput) -> NodeFilter:
+        places = list(zip(cycle.nodes.ids, cycle.nodes.racks, strict=True))
+        rows = []
+        for constraint in cycle.candidates.constraints:
+            if constraint.anywhere:
+                rows.append(np.ones(len(places), dtype=bool))
+            else:
+                named = [i in constraint.nodes or r in constraint.racks for i, r in places]
+                rows.append(np.array(named, dtype=bool))
+        allowed = np.array(rows, dtype=bool).reshape(len(rows), len(places))
+        return _by_constraint(allowed, cycle.candidates.constraint)
+
+
+def _by_constraint(allowed: BoolArray, constraint_of_group: IntArray) -> NodeFilter:
+    def permitted(node: NodeState, progress: CycleProgress) -> BoolArray:
+        result: BoolArray = allowed[constraint_of_group, node.index]
+        return result
+
+    return permitted
+
+
+class DominantRemainingResource:
+    """MinFrag's score: the node's DRR after placing one container of the group."""
+
+    name = "dominant-remaining-resource"
+
+    def prepare(self, cycle: CycleInput) -> NodeScore:
+        candidates, scored = cycle.candidates, cycle.tables.scored
+
+        def score(node: NodeState, progress: CycleProgress) -> FloatArray:
+            return drr_after_placement(
+                node.cum_available,
+                node.cum_capacity,
+                node.finish,
+                candidates.cum_demand,
+                candidates.finish,
+                scored,
+            )
+
+        return score
+
+
+class PriorityThenSubmitOrder:
+    """Higher app priority, then earlier submit, then the ask's own priority (YARN: lower
+    number first), then the ask key; asks of unknown apps come last."""
+
+    name = "priority-submit-order"
+
+    def key(self, ask: Ask, app: App | None) -> tuple[object, ...]:
+        if app is None:
+            return (1, 0, 0, ask.priority, ask.key)
+        return (0, -app.priority, app.submit_ms, ask.priority, ask.key)
+
+
+class LeastRemainingFirst:
+    """Fill the fullest nodes first (lowest DRR as they stand), then by node id.
+
+    Best-fit packing: topping up nodes that are nearly full leaves big holes on the emptier
+    nodes for the big containers that come later.
+    """
+
+    name = "least-remaining-first"
+
+    def order(self, nodes: NodeTable, scored: BoolArray) -> IntArray:
+        count, horizon = len(nodes.ids), nodes.horizon
+        if count == 0:
+            return np.zeros(0, dtype=np.int64)
+        t_star = np.clip(nodes.finish, 1, horizon)
+        rows = np.arange(count)
+        remaining = prefix_integral(nodes.available)[rows, :, t_star]
+        total = prefix_integral(nodes.capacity)[rows, :, t_star]
+        drr = np.round(max_ratio(remaining, total, scored), SCORE_DECIMALS)
+        # Nodes arrive sorted by id, so a stable sort breaks DRR ties by id.
+        order: IntArray = np.argsort(drr, kind="stable").astype(np.int64)
+        return order

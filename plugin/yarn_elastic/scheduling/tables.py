@@ -1,0 +1,226 @@
+"""Array views of one picture snapshot: the node table and the candidate (shape group) table.
+
+Scheduling works on arrays so that one decision step looks at every candidate at once. Pending
+asks that need the same curve, finish at the same slot and obey the same placement constraint
+are interchangeable for the filters and the DRR score, so they form one *shape group*; the
+asks inside a group are kept in queue order and the group is represented by its first ask with
+containers still to place.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from yarn_elastic.messages import App, Ask, Container
+from yarn_elastic.picture import PictureSnapshot
+from yarn_elastic.resources import (
+    RESOURCES,
+    CurveArray,
+    align,
+    finish_slot,
+    prefix_integral,
+    to_array,
+)
+from yarn_elastic.scheduling.demand import DemandModel
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Rounding applied before comparing scores, so that the same ratio reached through different
+# float paths is an exact tie and falls to the documented tie-breaking rule.
+SCORE_DECIMALS = 9
+FIT_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Where a group may go: a node partition, and the strict locality list if any."""
+
+    partition: str
+    nodes: frozenset[str] = frozenset()
+    racks: frozenset[str] = frozenset()
+
+    @property
+    def anywhere(self) -> bool:
+        return not self.nodes and not self.racks
+
+
+@dataclass(frozen=True)
+class NodeTable:
+    ids: tuple[str, ...]
+    racks: tuple[str, ...]
+    partitions: tuple[str, ...]
+    capacity: FloatArray  # (N, 4, H)
+    available: FloatArray  # (N, 4, H): capacity minus what is committed, never below 0
+    finish: IntArray  # (N,): earliest predicted finish of a running container, H if none
+
+    @property
+    def horizon(self) -> int:
+        return int(self.capacity.shape[-1])
+
+
+@dataclass(frozen=True)
+class CandidateTable:
+    asks: tuple[Ask, ...]  # pending asks in queue order: an ask's index is its rank
+    apps: tuple[App | None, ...]  # the app of each ask
+    demand: FloatArray  # (U, 4, H) per-container demand of each group
+    cum_demand: FloatArray  # (U, 4, H + 1) prefix integral of `demand`
+    finish: IntArray  # (U,): slot at which one container of the group ends, H if never
+    constraint: IntArray  # (U,): index into `constraints`
+    constraints: tuple[Constraint, ...]
+    members: tuple[tuple[int, ...], ...]  # ask ranks of each group, in queue order
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Tables:
+    nodes: NodeTable
+    candidates: CandidateTable
+    # (4,): resources the DRR score looks at. A resource that no pending ask demands and no
+    # node has committed (disk and network while nothing predicts them) would always be the
+    # dominant remaining one at 100 % and make every score equal, so it is left out.
+    scored: BoolArray
+
+
+QueueKey = Callable[[Ask, "App | None"], tuple[object, ...]]
+
+
+def build_tables(
+    snapshot: PictureSnapshot, model: DemandModel, queue_key: QueueKey
+) -> Tables:
+    node_parts = _node_parts(snapshot, model)
+    asks = sorted(snapshot.asks, key=lambda a: queue_key(a, snapshot.apps.get(a.app)))
+    apps = tuple(snapshot.apps.get(a.app) for a in asks)
+    demands = [model.ask_demand(ask, app) for ask, app in zip(asks, apps, strict=True)]
+    horizon = max(
+        [node_parts.horizon] + [d.shape[-1] for d in demands],
+    )
+    nodes = node_parts.build(horizon)
+    candidates = _candidates(tuple(asks), apps, demands, horizon)
+    return Tables(nodes, candidates, _scored_resources(nodes, candidates))
+
+
+def _scored_resources(nodes: NodeTable, candidates: CandidateTable) -> BoolArray:
+    demanded = np.any(candidates.demand > 0, axis=(0, 2))
+    committed = np.any(nodes.capacity - nodes.available > 0, axis=(0, 2))
+    scored: BoolArray = demanded | committed
+    return scored if scored.any() else np.ones(RESOURCES, dtype=bool)
+
+
+@dataclass
+class _NodeParts:
+    ids: list[str]
+    racks: list[str]
+    partitions: list[str]
+    capacity: list[CurveArray]
+    committed: list[CurveArray]
+    finish: list[int | None]
+
+    @property
+    def horizon(self) -> int:
+        lengths = [a.shape[-1] for a in self.capacity + self.committed]
+        lengths += [f + 1 for f in self.finish if f is not None]
+        return max(lengths, default=1)
+
+    def build(self, horizon: int) -> NodeTable:
+        n = len(self.ids)
+        if n:
+            capacity = np.stack([align(c, horizon) for c in self.capacity])
+            committed = np.stack([align(c, horizon) for c in self.committed])
+        else:
+            capacity = committed = np.zeros((0, RESOURCES, horizon))
+        finish = np.array([horizon if f is None else f for f in self.finish], dtype=np.int64)
+        return NodeTable(
+            ids=tuple(self.ids),
+            racks=tuple(self.racks),
+            partitions=tuple(self.partitions),
+            capacity=capacity,
+            available=np.maximum(capacity - committed, 0.0),
+            finish=np.minimum(finish, horizon).reshape(n),
+        )
+
+
+def _node_parts(snapshot: PictureSnapshot, model: DemandModel) -> _NodeParts:
+    by_node: dict[str, list[Container]] = defaultdict(list)
+    for container in snapshot.containers:
+        by_node[container.node].append(container)
+    parts = _NodeParts([], [], [], [], [], [])
+    for node in snapshot.nodes:
+        running = by_node.get(node.id, [])
+        parts.ids.append(node.id)
+        parts.racks.append(node.rack)
+        parts.partitions.append(node.partition)
+        parts.capacity.append(to_array(node.capacity))
+        parts.committed.append(model.node_committed(node, running))
+        parts.finish.append(_earliest_finish(running, model, snapshot))
+    return parts
+
+
+def _earliest_finish(
+    running: Sequence[Container], model: DemandModel, snapshot: PictureSnapshot
+) -> int | None:
+    """When the first running container on a node is predicted to end, in slots from now."""
+    earliest: int | None = None
+    for container in running:
+        offset = (container.start_ms - snapshot.now_ms) // snapshot.slot_ms
+        ends = finish_slot(model.container_demand(container))
+        if ends is None or ends + offset <= 0:
+            # Never ends, or overran its prediction: no usable finish time.
+            continue
+        relative = ends + offset
+        earliest = relative if earliest is None else min(earliest, relative)
+    return earliest
+
+
+def _candidates(
+    asks: tuple[Ask, ...],
+    apps: tuple[App | None, ...],
+    demands: Sequence[CurveArray],
+    horizon: int,
+) -> CandidateTable:
+    constraints: dict[Constraint, int] = {}
+    groups: dict[tuple[bytes, int, int], list[int]] = {}
+    shapes: list[CurveArray] = []
+    finishes: list[int] = []
+    for rank, (ask, demand) in enumerate(zip(asks, demands, strict=True)):
+        curve = align(demand, horizon)
+        ends = finish_slot(demand)
+        constraint = _constraint_of(ask)
+        c_index = constraints.setdefault(constraint, len(constraints))
+        key = (curve.tobytes(), -1 if ends is None else ends, c_index)
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [rank]
+            shapes.append(curve)
+            finishes.append(horizon if ends is None else max(min(ends, horizon), 1))
+        else:
+            members.append(rank)
+    keys = list(groups)
+    demand = np.stack(shapes) if shapes else np.zeros((0, RESOURCES, horizon))
+    return CandidateTable(
+        asks=asks,
+        apps=apps,
+        demand=demand,
+        cum_demand=prefix_integral(demand),
+        finish=np.array(finishes, dtype=np.int64),
+        constraint=np.array([k[2] for k in keys], dtype=np.int64),
+        constraints=tuple(constraints),
+        members=tuple(tuple(groups[k]) for k in keys),
+    )
+
+
+def _constraint_of(ask: Ask) -> Constraint:
+    if ask.locality.is_strict:
+        return Constraint(
+            ask.partition, frozenset(ask.locality.nodes), frozenset(ask.locality.racks)
+        )
+    return Constraint(ask.partition)
