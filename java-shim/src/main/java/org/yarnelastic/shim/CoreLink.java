@@ -85,7 +85,7 @@ final class CoreLink implements PlacementGate, Runnable {
     running = true;
     LOG.info("yarn-elastic shim {} starting: core at {} ({}), cycle every {} ms, deadline {} ms,"
         + " plan ttl {} ms; scheduling is stock CapacityScheduler until the core answers",
-        SHIM_VERSION, conf.coreAddress, conf.launchesCore() ? "launched by the RM" : "external",
+        SHIM_VERSION, conf.coreAddressText, conf.launchesCore() ? "launched by the RM" : "external",
         conf.cycleIntervalMs, conf.deadlineMs, conf.planTtlMs);
     thread = new Thread(this, "yarn-elastic-cycle");
     thread.setDaemon(true);
@@ -164,7 +164,7 @@ final class CoreLink implements PlacementGate, Runnable {
     lastFailure = "";
     metrics.setCoreState(ElasticSchedulerMetrics.STATE_ACTIVE);
     LOG.info("yarn-elastic core {} connected at {}: containers are now placed where the core"
-        + " decides", hello.coreVersion, conf.coreAddress);
+        + " decides", hello.coreVersion, conf.coreAddressText);
   }
 
   private void cycle() throws MessageException {

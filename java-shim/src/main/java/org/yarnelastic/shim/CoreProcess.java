@@ -26,6 +26,7 @@ final class CoreProcess {
   private final File logFile;
   private Process process;
   private int starts;
+  private int lastExitStatus = Integer.MIN_VALUE;
 
   CoreProcess(String command, int port, String authTokenFile, String logFile) {
     this.command = command;
@@ -40,8 +41,13 @@ final class CoreProcess {
       return false;
     }
     if (process != null) {
-      LOG.warn("yarn-elastic core exited with status {}; starting it again (see {})",
-          process.exitValue(), logFile);
+      // A core that keeps failing the same way is reported once, not at every retry.
+      int status = process.exitValue();
+      if (status != lastExitStatus) {
+        LOG.warn("yarn-elastic core exited with status {}; restarting it with backoff (see {})",
+            status, logFile);
+      }
+      lastExitStatus = status;
     }
     String line = command + " --port " + port + " --auth-token-file '"
         + authTokenFile.replace("'", "'\\''") + "' --exit-on-stdin-eof";
@@ -55,7 +61,11 @@ final class CoreProcess {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile));
     process = builder.start();
     starts++;
-    LOG.info("Started yarn-elastic core (start #{}): {} ; its log is {}", starts, line, logFile);
+    if (starts == 1 || lastExitStatus == Integer.MIN_VALUE) {
+      LOG.info("Started yarn-elastic core: {} ; its log is {}", line, logFile);
+    } else {
+      LOG.debug("Started yarn-elastic core again (start #{})", starts);
+    }
     return true;
   }
 

@@ -37,6 +37,8 @@ public final class ElasticConfiguration {
   /** Empty when the core runs on its own and the shim only connects. */
   public final String coreCommand;
   public final InetSocketAddress coreAddress;
+  /** {@link #coreAddress} as the operator wrote it, for log lines. */
+  public final String coreAddressText;
   /** Empty in launch mode without a configured file: the shim then mints a private token. */
   public final String authTokenFile;
   public final String coreLogFile;
@@ -52,7 +54,8 @@ public final class ElasticConfiguration {
   private ElasticConfiguration(Configuration conf) {
     enabled = parseBoolean(conf, ENABLED, true);
     coreCommand = conf.getTrimmed(CORE_COMMAND, "");
-    coreAddress = parseAddress(conf.getTrimmed(CORE_ADDRESS, DEFAULT_CORE_ADDRESS));
+    coreAddressText = conf.getTrimmed(CORE_ADDRESS, DEFAULT_CORE_ADDRESS);
+    coreAddress = parseAddress(coreAddressText);
     authTokenFile = conf.getTrimmed(CORE_AUTH_TOKEN_FILE, "");
     coreLogFile = conf.getTrimmed(CORE_LOG_FILE, defaultLogFile());
     deadlineMs = positiveInt(conf, CORE_DEADLINE_MS, 200);
