@@ -1,0 +1,88 @@
+"""The cluster picture: full and delta requests, and when it must ask for a full one."""
+
+from __future__ import annotations
+
+from core_builders import app, ask, node
+from yarn_elastic.messages import Container, CycleRequest, flat
+from yarn_elastic.picture import ClusterPicture
+
+
+def full(seq: int = 1, rm_id: str = "rm-1") -> CycleRequest:
+    return CycleRequest(
+        rm_id, seq, "full", None, 1000, 1000,
+        nodes=(node("n:1", flat(8, 8192)), node("n:2", flat(4, 4096))),
+        apps=(app("app_1"),),
+        asks=(ask("app_1", flat(1, 1024), 3),),
+        containers=(Container("c1", "app_1", "n:1", flat(1, 1024), 900),),
+    )
+
+
+def delta(seq: int, base: int | None, rm_id: str = "rm-1", **changes: object) -> CycleRequest:
+    return CycleRequest(rm_id, seq, "delta", base, 2000, 1000, **changes)  # type: ignore[arg-type]
+
+
+def test_full_then_delta_applies() -> None:
+    picture = ClusterPicture()
+    assert picture.apply(full()).applied
+    outcome = picture.apply(
+        delta(2, 1, nodes=(node("n:3", flat(2, 2048)),), removed_nodes=("n:2",),
+              asks=(ask("app_1", flat(1, 1024), 0),))
+    )
+    assert outcome.applied
+    snap = picture.snapshot()
+    assert [n.id for n in snap.nodes] == ["n:1", "n:3"]
+    assert snap.asks == ()  # count 0 removes the ask
+    assert snap.seq == 2 and snap.now_ms == 2000
+
+
+def test_delta_without_picture_needs_full() -> None:
+    outcome = ClusterPicture().apply(delta(5, 4))
+    assert not outcome.applied and "full" in outcome.reason
+
+
+def test_gap_in_seq_resets_and_needs_full() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    outcome = picture.apply(delta(3, 2))
+    assert not outcome.applied and "base_seq 2" in outcome.reason
+    assert not picture.has_picture and picture.sizes()["nodes"] == 0
+    # ...and the next delta is refused too, until a full one arrives
+    assert not picture.apply(delta(4, 3)).applied
+    assert picture.apply(full(seq=5)).applied
+
+
+def test_seq_must_be_base_plus_one() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    outcome = picture.apply(delta(3, 1))
+    assert not outcome.applied and "gap in seq" in outcome.reason
+
+
+def test_new_rm_id_resets() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    outcome = picture.apply(delta(2, 1, rm_id="rm-2"))
+    assert not outcome.applied and "rm_id" in outcome.reason
+    assert picture.apply(full(seq=1, rm_id="rm-2")).applied
+
+
+def test_removing_an_app_removes_its_asks_and_containers() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    picture.apply(delta(2, 1, removed_apps=("app_1",)))
+    assert picture.sizes() == {"nodes": 2, "apps": 0, "asks": 0, "containers": 0}
+
+
+def test_removal_wins_over_upsert_in_the_same_delta() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    c2 = Container("c2", "app_1", "n:2", flat(1, 1024), 1500)
+    picture.apply(delta(2, 1, containers=(c2,), removed_containers=("c2",)))
+    assert [c.id for c in picture.snapshot().containers] == ["c1"]
+
+
+def test_removing_a_node_drops_its_containers() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    picture.apply(delta(2, 1, removed_nodes=("n:1",)))
+    assert picture.snapshot().containers == ()
