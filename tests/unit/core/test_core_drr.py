@@ -42,7 +42,8 @@ def _per_resource(executor: tuple[list[float], ...], t_star: int) -> list[Fracti
     # integral_0^t* (AR - RD) / (C * t*), exactly, per resource
     out = []
     for cap, avail, demand in zip(CAPACITY, AVAILABLE, executor, strict=True):
-        free = sum(Fraction(a) - Fraction(d) for a, d in zip(avail[:t_star], demand[:t_star], strict=True))
+        pairs = zip(avail[:t_star], demand[:t_star], strict=True)
+        free = sum(Fraction(a) - Fraction(d) for a, d in pairs)
         out.append(free / (cap[0] * t_star))
     return out
 

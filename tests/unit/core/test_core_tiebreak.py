@@ -78,9 +78,8 @@ def test_strict_locality_and_partition_are_honoured() -> None:
         ask("app_relaxed", flat(1, 1024), 1, locality=Locality(("n:9",), (), relax=True)),
         ask("app_gpu", flat(1, 1024), 1, partition="gpu"),
     ]
-    placed = {
-        (p.ask.split("#")[0], p.node) for p in schedule(snapshot(nodes, asks), minfrag_policy()).placements
-    }
+    decision = schedule(snapshot(nodes, asks), minfrag_policy())
+    placed = {(p.ask.split("#")[0], p.node) for p in decision.placements}
     assert ("app_rack", "n:2") in placed and all(n == "n:2" for a, n in placed if a == "app_rack")
     assert {n for a, n in placed if a == "app_node"} == {"n:1"}
     assert {n for a, n in placed if a == "app_gpu"} == {"gpu:1"}
