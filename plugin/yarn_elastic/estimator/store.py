@@ -229,6 +229,12 @@ class SqliteSkylineStore:
             return None
         return history
 
+    def history_version(self, pipeline_id: str) -> tuple[int, int]:
+        """Changes whenever the pipeline's history does: (rows, newest row). Row numbers are
+        never reused, so an add raises the second and a delete lowers the first."""
+        with self._lock:
+            return _history_version(self._db, pipeline_id)
+
     def pipelines(self) -> list[str]:
         with self._lock:
             rows = self._db.execute(
@@ -243,12 +249,19 @@ class SqliteSkylineStore:
         pipeline_id: str | None,
         skyline: RleSkyline | None,
         solver_params: Mapping[str, Any] | None = None,
-    ) -> None:
+        history_version: tuple[int, int] | None = None,
+    ) -> bool:
+        """Store an estimation; with `history_version`, only if the history is still the one
+        it was computed from (else nothing is stored and False is returned)."""
         if pipeline_id is None:
             raise NullPipelineIdError("the pipeline id of an estimation must not be null")
         if skyline is None:
             raise NullRleError(f"the estimation for pipeline {pipeline_id} must not be null")
         with self._transaction() as db:
+            if history_version is not None and (
+                _history_version(db, pipeline_id) != history_version
+            ):
+                return False
             db.execute(
                 "INSERT OR REPLACE INTO estimator_estimation VALUES (?, ?, ?, ?)",
                 (
@@ -258,6 +271,7 @@ class SqliteSkylineStore:
                     _now_ms(),
                 ),
             )
+        return True
 
     def get_estimation(self, pipeline_id: str | None) -> RleSkyline | None:
         found = self.get_estimation_with_params(pipeline_id)
@@ -301,6 +315,14 @@ def _run_exists(db: sqlite3.Connection, rid: RecurrenceId) -> bool:
         (rid.pipeline_id, rid.run_id),
     ).fetchone()
     return row is not None
+
+
+def _history_version(db: sqlite3.Connection, pipeline_id: str) -> tuple[int, int]:
+    count, newest = db.execute(
+        "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM estimator_history WHERE pipeline_id=?",
+        (pipeline_id,),
+    ).fetchone()
+    return int(count), int(newest)
 
 
 def _invalidate(db: sqlite3.Connection, pipeline_id: str) -> None:

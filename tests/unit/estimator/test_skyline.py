@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from yarn_elastic.estimator.skyline import END_OF_TIME, ZERO, Resource, RleSkyline
 
 ONE = Resource(1024, 1)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from yarn_elastic.estimator.skyline import RecurrenceId, Resource, ResourceSkyline, RleSkyline
 from yarn_elastic.estimator.solver import (
     InvalidInputError,
     SolverParams,
-    aggregate_runs,
     build_lp,
     discrete_skyline,
     estimate,

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from yarn_elastic.estimator.skyline import RecurrenceId, Resource
 from yarn_elastic.estimator.translator import (
     MalformedLine,

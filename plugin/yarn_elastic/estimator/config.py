@@ -1,0 +1,116 @@
+"""The estimator's configuration keys: Hadoop's own `resourceestimator.*` keys, same meaning and
+code defaults, plus yarn-elastic's `yarn.elastic.estimator.*` keys for what Hadoop lacks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from yarn_elastic.estimator.solver import SolverParams
+from yarn_elastic.settings import Key, positive_int
+
+
+def unit_interval(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a TCP port, 0..65535")
+    return value
+
+
+# Hadoop's class names keep working, so an existing resourceestimator-config.xml can be reused.
+_LINE_PARSERS = {
+    "native": "native",
+    "rm": "rm",
+    "org.apache.hadoop.resourceestimator.translator.impl.NativeSingleLineParser": "native",
+    "org.apache.hadoop.resourceestimator.translator.impl.RmSingleLineParser": "rm",
+}
+
+
+def line_parser(text: str) -> str:
+    try:
+        return _LINE_PARSERS[text]
+    except KeyError:
+        raise ValueError("unknown line parser") from None
+
+
+def directory_list(text: str) -> tuple[Path, ...]:
+    return tuple(Path(part.strip()) for part in text.split(",") if part.strip())
+
+
+ALPHA = Key(
+    "resourceestimator.solver.lp.alpha", 0.1, unit_interval, "a number in [0, 1]",
+    "Weight of over-allocation against under-allocation in the LP; larger avoids over-allocation.",
+)
+BETA = Key(
+    "resourceestimator.solver.lp.beta", 0.1, unit_interval, "a number in [0, 1]",
+    "Weight of the LP's generalisation term (mean instantaneous under-allocation).",
+)
+MIN_JOB_RUNS = Key(
+    "resourceestimator.solver.lp.minJobRuns", 1, positive_int, "a positive integer",
+    "Runs of a pipeline needed before it is estimated (Hadoop's shipped config sets 2).",
+)
+TIME_INTERVAL = Key(
+    "resourceestimator.timeInterval", 5, positive_int, "a positive integer (seconds)",
+    "Seconds per discretisation step, for native-log skylines and for the LP.",
+)
+LINE_PARSER = Key(
+    "resourceestimator.translator.line-parser", "native", line_parser,
+    "native, rm, or Hadoop's NativeSingleLineParser / RmSingleLineParser class name",
+    "Format of the logs that POST /resourceestimator/translator/{file} reads.",
+)
+SERVICE_PORT = Key(
+    "resourceestimator.service-port", 9998, port_number, "a TCP port, 0..65535",
+    "Port of `yarn-elastic estimator` when it runs on its own.",
+)
+DB_PATH = Key(
+    "yarn.elastic.estimator.db-path", "", str, "a file path",
+    "SQLite database of the skyline store (shared with the usage depository). "
+    "Default: ~/.yarn-elastic/depository.db.",
+)
+NO_DIRS: tuple[Path, ...] = ()
+LOG_DIRS = Key(
+    "yarn.elastic.estimator.translator.log-dirs", NO_DIRS, directory_list,
+    "comma-separated directories",
+    "If set, the translator only reads logs under these directories (403 otherwise). "
+    "Empty: any path the service can read, as in Hadoop.",
+)
+
+ALL_KEYS = (ALPHA, BETA, MIN_JOB_RUNS, TIME_INTERVAL, LINE_PARSER, SERVICE_PORT, DB_PATH, LOG_DIRS)
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    solver: SolverParams
+    line_parser: str
+    port: int
+    db_path: Path
+    log_dirs: tuple[Path, ...]
+
+
+def read_estimator_config(conf: Mapping[str, str]) -> EstimatorConfig:
+    """Read every key now, so a bad value stops startup with a message naming it."""
+    db_path = DB_PATH.read(conf)
+    return EstimatorConfig(
+        solver=SolverParams(
+            alpha=ALPHA.read(conf),
+            beta=BETA.read(conf),
+            min_job_runs=MIN_JOB_RUNS.read(conf),
+            time_interval=TIME_INTERVAL.read(conf),
+        ),
+        line_parser=LINE_PARSER.read(conf),
+        port=SERVICE_PORT.read(conf),
+        db_path=Path(db_path).expanduser() if db_path else default_db_path(),
+        log_dirs=LOG_DIRS.read(conf),
+    )
+
+
+def default_db_path() -> Path:
+    return Path.home() / ".yarn-elastic" / "depository.db"

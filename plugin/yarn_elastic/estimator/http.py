@@ -1,0 +1,113 @@
+"""Hadoop Resource Estimator REST paths on the core's shared router.
+
+Same paths and JSON bodies as Hadoop's ResourceEstimatorService. Status codes differ where
+Hadoop answers every store or solver failure with one 5xx: here an unknown pipeline or run is
+404, a run already stored is 409, too little history is 422 (docs/estimator.md has the table).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from yarn_elastic.estimator.config import read_estimator_config
+from yarn_elastic.estimator.serde import history_to_json, rle_to_json
+from yarn_elastic.estimator.service import (
+    BadPipelineId,
+    EstimatorService,
+    LogFileForbidden,
+    LogFileNotFound,
+    UnknownPipeline,
+)
+from yarn_elastic.estimator.solver import InvalidInputError, SolverError
+from yarn_elastic.estimator.store import (
+    DuplicateRecurrenceIdError,
+    RecurrenceIdNotFoundError,
+    SkylineStoreError,
+    SqliteSkylineStore,
+    StoredDataError,
+)
+from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
+
+LOG = logging.getLogger(__name__)
+
+PREFIX = "/resourceestimator"
+
+# Most specific first: the first matching class decides the status.
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (LogFileNotFound, 404),
+    (UnknownPipeline, 404),
+    (RecurrenceIdNotFoundError, 404),
+    (LogFileForbidden, 403),
+    (BadPipelineId, 400),
+    (DuplicateRecurrenceIdError, 409),
+    (InvalidInputError, 422),
+    (StoredDataError, 500),
+    (SolverError, 500),
+    (SkylineStoreError, 500),
+)
+
+
+def _guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    def run(request: Request) -> Response:
+        try:
+            return handler(request)
+        except tuple(cls for cls, _ in _STATUS) as exc:
+            status = next(code for cls, code in _STATUS if isinstance(exc, cls))
+            log = LOG.error if status >= 500 else LOG.info
+            log("%s %s -> %d: %s", request.method, request.path, status, exc)
+            return error_response(status, str(exc))
+
+    return run
+
+
+def add_routes(
+    router: Router,
+    conf: Mapping[str, str],
+    store: SqliteSkylineStore | None = None,
+    db_path: str | Path | None = None,
+) -> EstimatorService:
+    """Mount the estimator on `router`. The core passes its depository's store (or database
+    path) so both share one SQLite file; otherwise the configured path is opened."""
+    config = read_estimator_config(conf)
+    if store is None:
+        store = SqliteSkylineStore(db_path if db_path is not None else config.db_path)
+    service = EstimatorService(config, store)
+
+    def translate(request: Request) -> Response:
+        report = service.translate_file(request.params["logFile"])
+        # Hadoop answers 204; the counts ride in headers so its clients see no difference.
+        return Response(
+            204,
+            headers={
+                "X-Skylines-Added": str(report.skylines_added),
+                "X-Runs-Added": str(report.runs_added),
+                "X-Lines-Skipped": str(report.lines_skipped),
+            },
+        )
+
+    def estimate(request: Request) -> Response:
+        return json_response(200, rle_to_json(service.estimate(request.params["pipelineId"])))
+
+    def get_history(request: Request) -> Response:
+        found = service.history(request.params["pipelineId"], request.params["runId"])
+        return json_response(200, history_to_json(found))
+
+    def delete_history(request: Request) -> Response:
+        service.delete_history(request.params["pipelineId"], request.params["runId"])
+        return Response(204)
+
+    def get_estimation(request: Request) -> Response:
+        return json_response(200, rle_to_json(service.estimation(request.params["pipelineId"])))
+
+    # The log path may contain slashes (Hadoop's `{logFile : .+}`); the router passes raw
+    # regular expressions through, so a named group gives the same match.
+    router.add("POST", PREFIX + "/translator/(?P<logFile>.+)", _guarded(translate))
+    router.add("GET", PREFIX + "/estimator/{pipelineId}", _guarded(estimate))
+    history_path = PREFIX + "/skylinestore/history/{pipelineId}/{runId}"
+    router.add("GET", history_path, _guarded(get_history))
+    router.add("DELETE", history_path, _guarded(delete_history))
+    router.add("GET", PREFIX + "/skylinestore/estimation/{pipelineId}", _guarded(get_estimation))
+    LOG.info("resource estimator routes mounted under %s (skyline store %s)", PREFIX, store.path)
+    return service
