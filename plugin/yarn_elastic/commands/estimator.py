@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", default=None, metavar="PATH",
         help="SQLite database of the skyline store "
-        "(default: yarn.elastic.estimator.db-path, else ~/.yarn-elastic/depository.db)",
+        "(default: yarn.elastic.estimator.db-path, else the depository's "
+        "yarn.elastic.depository.path)",
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
 

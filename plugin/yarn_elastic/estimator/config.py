@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from yarn_elastic.depository.config import DEPOSITORY_PATH
 from yarn_elastic.estimator.solver import SolverParams
 from yarn_elastic.settings import Key, positive_int
 
@@ -72,8 +73,8 @@ SERVICE_PORT = Key(
 )
 DB_PATH = Key(
     "yarn.elastic.estimator.db-path", "", str, "a file path",
-    "SQLite database of the skyline store (shared with the usage depository). "
-    "Default: ~/.yarn-elastic/depository.db.",
+    "SQLite database of the skyline store. Default: the usage depository's file "
+    "(yarn.elastic.depository.path), so both share one database.",
 )
 NO_DIRS: tuple[Path, ...] = ()
 LOG_DIRS = Key(
@@ -107,10 +108,7 @@ def read_estimator_config(conf: Mapping[str, str]) -> EstimatorConfig:
         ),
         line_parser=LINE_PARSER.read(conf),
         port=SERVICE_PORT.read(conf),
-        db_path=Path(db_path).expanduser() if db_path else default_db_path(),
+        db_path=Path(db_path or DEPOSITORY_PATH.read(conf)).expanduser(),
         log_dirs=LOG_DIRS.read(conf),
     )
 
-
-def default_db_path() -> Path:
-    return Path.home() / ".yarn-elastic" / "depository.db"

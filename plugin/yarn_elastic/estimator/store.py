@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from yarn_elastic.depository.database import DatabaseError, open_database
 from yarn_elastic.estimator.serde import (
     rle_from_record,
     rle_to_record,
@@ -95,13 +96,12 @@ class SqliteSkylineStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 5000")
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
+        # The depository's opener: same file, same WAL / durability settings for both.
+        try:
+            self._db = open_database(self.path)
+        except DatabaseError as exc:
+            raise SkylineStoreError(str(exc)) from exc
         self._create_schema()
 
     def _create_schema(self) -> None:

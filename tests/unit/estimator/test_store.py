@@ -15,6 +15,7 @@ from yarn_elastic.estimator.store import (
     NullResourceSkylineError,
     NullRleError,
     RecurrenceIdNotFoundError,
+    SkylineStoreError,
     SqliteSkylineStore,
     StoredDataError,
 )
@@ -195,3 +196,22 @@ def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE estimator_schema SET version = 99")
     with pytest.raises(StoredDataError, match="schema version 99"):
         SqliteSkylineStore(path)
+
+
+def test_shares_the_file_with_the_usage_depository(tmp_path: Path) -> None:
+    from yarn_elastic.depository.database import open_database
+
+    path = tmp_path / "yarn-elastic.db"
+    store = SqliteSkylineStore(path)
+    other = open_database(path)  # the depository's own connection to the same file
+    other.execute("CREATE TABLE usage_probe (x INTEGER)")
+    store.add_history(RecurrenceId("p", "1"), [job("a")])
+    assert other.execute("SELECT COUNT(*) FROM estimator_history").fetchone() == (1,)
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SkylineStoreError, match="cannot open database"):
+        SqliteSkylineStore(blocker / "sub" / "db.sqlite")
