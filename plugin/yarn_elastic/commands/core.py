@@ -1,0 +1,223 @@
+"""`yarn-elastic core`: run the scheduling core (Py4J endpoint for the shim, HTTP status API).
+
+The shim either launches this as a child process (`yarn.elastic.core.command`, with
+`--exit-on-stdin-eof` so the core dies with the RM) or connects to one an operator started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import stat
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import FrameType
+
+from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
+from yarn_elastic.settings import Key, non_negative_int, positive_int
+from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
+
+LOG = logging.getLogger("yarn_elastic.core")
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a TCP port, 0-65535")
+    return value
+
+
+PORT = Key(
+    "yarn.elastic.core.port", 25334, _port, "a TCP port 1-65535 (0 = any free port)",
+    "Loopback port the core's Py4J Python server listens on; the shim connects to it.",
+)
+AUTH_TOKEN_FILE = Key(
+    "yarn.elastic.core.auth-token-file", "", str, "path of a non-empty file readable by the RM",
+    "File holding the Py4J auth token shared by the shim and the core.",
+)
+HTTP_PORT = Key(
+    "yarn.elastic.core.http-port", 8089, _port, "a TCP port 0-65535 (0 = any free port)",
+    "Port of the core's HTTP API (/ws/v1/elastic/status, /ws/v1/elastic/decisions).",
+)
+HTTP_ADDRESS = Key(
+    "yarn.elastic.core.http-address", "0.0.0.0", str, "a host name or IP address to bind",
+    "Address the core's HTTP API binds to.",
+)
+DECISION_LOG_SIZE = Key(
+    "yarn.elastic.core.decision-log-size", 100_000, positive_int, "an integer > 0",
+    "How many recent placements /ws/v1/elastic/decisions keeps in memory.",
+)
+SUMMARY_EVERY = Key(
+    "yarn.elastic.core.log-summary-cycles", 100, positive_int, "an integer > 0",
+    "Log one INFO summary line every this many cycles (each cycle is logged at DEBUG).",
+)
+JAVA_PORT = Key(
+    "yarn.elastic.core.java-port", 25333, non_negative_int, "a TCP port",
+    "Port of the shim's Py4J Java server (used only if the core ever calls into Java).",
+)
+KEYS = (PORT, AUTH_TOKEN_FILE, HTTP_PORT, HTTP_ADDRESS, DECISION_LOG_SIZE, SUMMARY_EVERY,
+        JAVA_PORT)
+
+OPTIONAL_ROUTE_MODULES = ("yarn_elastic.depository.http", "yarn_elastic.estimator.http")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--conf-dir", type=Path, default=None,
+                        help="Hadoop configuration directory; reads DIR/yarn-site.xml "
+                             "(default: $HADOOP_CONF_DIR if set)")
+    parser.add_argument("--port", type=_port, default=None,
+                        help=f"Py4J Python server port (default: {PORT.name}, {PORT.default})")
+    parser.add_argument("--auth-token-file", type=Path, default=None,
+                        help=f"file with the Py4J auth token (default: {AUTH_TOKEN_FILE.name})")
+    parser.add_argument("--http-port", type=_port, default=None,
+                        help=f"HTTP API port, 0 = ephemeral (default: {HTTP_PORT.name}, "
+                             f"{HTTP_PORT.default})")
+    parser.add_argument("--exit-on-stdin-eof", action="store_true",
+                        help="exit when stdin closes (the shim launches the core this way)")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level")
+
+
+def read_token(path: Path) -> str:
+    """The auth token, or a ConfigurationError saying what is wrong with the file."""
+    try:
+        mode = path.stat().st_mode
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{AUTH_TOKEN_FILE.name}: cannot read auth token file {path} ({exc.strerror}); "
+            "create it with a random secret, readable only by the RM user"
+        ) from exc
+    if not token:
+        raise ConfigurationError(
+            f"{AUTH_TOKEN_FILE.name}: auth token file {path} is empty; put a random secret in it"
+        )
+    if mode & stat.S_IROTH:
+        raise ConfigurationError(
+            f"{AUTH_TOKEN_FILE.name}: auth token file {path} is readable by every user; "
+            f"run: chmod o-rwx {path}"
+        )
+    return token
+
+
+def load_conf(conf_dir: Path | None) -> dict[str, str]:
+    directory = conf_dir or (Path(os.environ["HADOOP_CONF_DIR"])
+                             if os.environ.get("HADOOP_CONF_DIR") else None)
+    if directory is None:
+        return {}
+    site = directory / "yarn-site.xml"
+    if not site.is_file():
+        raise ConfigurationError(f"--conf-dir {directory}: no yarn-site.xml in it")
+    return read_configuration([site])
+
+
+def build_router(service: object, conf: Mapping[str, str]) -> Router:
+    from yarn_elastic.endpoint.service import CoreService
+
+    assert isinstance(service, CoreService)
+    router = Router()
+    router.add("GET", "/ws/v1/elastic/status", lambda _r: json_response(200, service.status()))
+
+    def decisions(request: Request) -> Response:
+        raw = request.query.get("since", ["-1"])[0]
+        try:
+            since = int(raw)
+        except ValueError:
+            return error_response(400, f"since={raw!r} is not an integer sequence number")
+        return json_response(200, {"decisions": [
+            {"seq": d.seq, "time_ms": d.time_ms, "ask": d.placement.ask,
+             "node": d.placement.node, "count": d.placement.count,
+             "score": round(d.placement.score, 6)}
+            for d in service.decisions_since(since)
+        ]})
+
+    router.add("GET", "/ws/v1/elastic/decisions", decisions)
+    mount_optional_routes(router, conf)
+    return router
+
+
+def mount_optional_routes(router: Router, conf: Mapping[str, str]) -> list[str]:
+    """Where other components (usage depository, estimator) hang their HTTP routes.
+
+    Each module in OPTIONAL_ROUTE_MODULES that exists must expose `mount(router, conf)`.
+    """
+    mounted = []
+    for name in OPTIONAL_ROUTE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        mount = getattr(module, "mount", None)
+        if mount is None:
+            LOG.warning("%s has no mount(router, conf); its routes are not served", name)
+            continue
+        mount(router, conf)
+        mounted.append(name)
+    return mounted
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        conf = load_conf(args.conf_dir)
+        for key in KEYS:
+            key.read(conf)  # every bad value is reported before anything starts
+        port = args.port if args.port is not None else PORT.read(conf)
+        token_path = args.auth_token_file or (
+            Path(AUTH_TOKEN_FILE.read(conf)) if AUTH_TOKEN_FILE.read(conf) else None
+        )
+        if token_path is None:
+            raise ConfigurationError(
+                f"no auth token file: set {AUTH_TOKEN_FILE.name} in yarn-site.xml "
+                "or pass --auth-token-file"
+            )
+        token = read_token(token_path)
+        http_port = args.http_port if args.http_port is not None else HTTP_PORT.read(conf)
+    except ConfigurationError as exc:
+        print(f"yarn-elastic core: {exc}", file=sys.stderr)
+        return 2
+
+    from yarn_elastic.endpoint.py4j_server import Py4JEndpoint, exit_when_stdin_closes
+    from yarn_elastic.endpoint.service import CoreService
+    from yarn_elastic.scheduling import minfrag_policy
+    from yarn_elastic.web.router import HttpServer
+
+    service = CoreService(minfrag_policy(), DECISION_LOG_SIZE.read(conf),
+                          SUMMARY_EVERY.read(conf))
+    stop = threading.Event()
+    try:
+        http = HttpServer(build_router(service, conf), HTTP_ADDRESS.read(conf), http_port,
+                          1 << 20)
+        endpoint = Py4JEndpoint(service, port, token, JAVA_PORT.read(conf))
+        py4j_port = endpoint.start()
+    except OSError as exc:
+        print(f"yarn-elastic core: cannot listen ({exc}); is another core running?",
+              file=sys.stderr)
+        return 1
+    http.start()
+    LOG.info("core %s ready: py4j 127.0.0.1:%d, http port %d, policy %s",
+             service.status()["version"], py4j_port, http.port, service.policy.describe())
+    # One parseable line for launchers and tests that pass port 0.
+    print(f"YARN_ELASTIC_CORE_READY py4j_port={py4j_port} http_port={http.port}", flush=True)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        LOG.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if args.exit_on_stdin_eof:
+        exit_when_stdin_closes(stop)
+    stop.wait()
+    endpoint.stop()
+    http.stop()
+    LOG.info("core stopped after %d cycles", service.stats.cycles)
+    return 0

@@ -1,0 +1,163 @@
+"""One exchange: a message from the shim in, a reply out, never an exception.
+
+`CoreService.exchange(bytes) -> bytes` is what the Py4J entry point calls. It decodes, applies
+the request to the cluster picture, runs the policy and encodes the plan. Whatever goes wrong
+(bad message, a bug in a plugin) becomes a `cycle_reply` with status "error" and a reason: a
+Python traceback must never cross the wire into the ResourceManager's log as the only clue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from yarn_elastic import __version__
+from yarn_elastic.messages import (
+    SCHEMA,
+    CycleReply,
+    CycleRequest,
+    HelloReply,
+    MessageError,
+    Placement,
+    decode_request,
+    encode_reply,
+    parse_json,
+)
+from yarn_elastic.picture import ClusterPicture
+from yarn_elastic.scheduling import Policy, schedule
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoggedPlacement:
+    seq: int
+    time_ms: int
+    placement: Placement
+
+
+@dataclass
+class CoreStats:
+    cycles: int = 0
+    errors: int = 0
+    need_full: int = 0
+    last_cycle_ms: int | None = None  # wall clock of the last cycle served
+    last_decide_ms: float = 0.0
+    rm_id: str | None = None
+
+
+class CoreService:
+    def __init__(
+        self,
+        policy: Policy,
+        decision_log_size: int = 100_000,
+        summary_every: int = 100,
+        clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self.policy = policy
+        self.picture = ClusterPicture()
+        self.stats = CoreStats()
+        self._log: deque[LoggedPlacement] = deque(maxlen=decision_log_size)
+        self._lock = threading.Lock()  # Py4J may call from several Java threads
+        self._summary_every = max(1, summary_every)
+        self._clock_ms = clock_ms
+
+    def exchange(self, message: bytes | bytearray) -> bytes:
+        with self._lock:
+            try:
+                return self._exchange(bytes(message))
+            except Exception as exc:  # a bug here must reach the shim as a reason, not a crash
+                LOG.exception("exchange failed")
+                self.stats.errors += 1
+                return encode_reply(
+                    CycleReply(_seq_of(message), "error", f"core internal error: {exc!r}")
+                )
+
+    def _exchange(self, data: bytes) -> bytes:
+        try:
+            request = decode_request(data)
+        except MessageError as exc:
+            self.stats.errors += 1
+            if _schema_of(data) not in (None, SCHEMA) and _type_of(data) == "hello":
+                LOG.warning("shim speaks schema %s, this core %s", _schema_of(data), SCHEMA)
+                return encode_reply(
+                    HelloReply(__version__, "incompatible", f"core speaks schema {SCHEMA}")
+                )
+            LOG.warning("rejected a message from the shim: %s", exc)
+            return encode_reply(CycleReply(_seq_of(data), "error", str(exc)))
+        if isinstance(request, CycleRequest):
+            return encode_reply(self.cycle(request))
+        LOG.info("shim %s (rm_id %s) connected", request.shim_version, request.rm_id)
+        return encode_reply(HelloReply(__version__, "ok"))
+
+    def cycle(self, request: CycleRequest) -> CycleReply:
+        outcome = self.picture.apply(request)
+        self.stats.cycles += 1
+        self.stats.last_cycle_ms = self._clock_ms()
+        self.stats.rm_id = request.rm_id
+        if not outcome.applied:
+            self.stats.need_full += 1
+            LOG.info("cycle %d: asking the shim for a full picture: %s", request.seq,
+                     outcome.reason)
+            return CycleReply(request.seq, "need_full", outcome.reason)
+        decision = schedule(self.picture.snapshot(), self.policy)
+        self.stats.last_decide_ms = decision.decide_ms
+        now = self.stats.last_cycle_ms
+        self._log.extend(LoggedPlacement(request.seq, now, p) for p in decision.placements)
+        LOG.debug(
+            "cycle %d (%s): %d nodes, %d asks -> %d placements, %d containers in %.2f ms",
+            request.seq, request.kind, len(self.picture.nodes), len(self.picture.asks),
+            len(decision.placements), decision.containers, decision.decide_ms,
+        )
+        if self.stats.cycles % self._summary_every == 0:
+            LOG.info(
+                "%d cycles served (%d errors, %d full resyncs); picture %s; last decide %.2f ms",
+                self.stats.cycles, self.stats.errors, self.stats.need_full,
+                self.picture.sizes(), decision.decide_ms,
+            )
+        return CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms)
+
+    def decisions_since(self, seq: int) -> list[LoggedPlacement]:
+        with self._lock:
+            return [entry for entry in self._log if entry.seq > seq]
+
+    def status(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "version": __version__,
+                "schema": SCHEMA,
+                "policy": self.policy.describe(),
+                "rm_id": self.stats.rm_id,
+                "seq": self.picture.seq,
+                "cycles": self.stats.cycles,
+                "errors": self.stats.errors,
+                "need_full": self.stats.need_full,
+                "last_cycle_ms": self.stats.last_cycle_ms,
+                "last_decide_ms": round(self.stats.last_decide_ms, 3),
+                "picture": self.picture.sizes(),
+                "decisions_logged": len(self._log),
+            }
+
+
+def _field(data: bytes | bytearray, name: str) -> object:
+    try:
+        return parse_json(data).get(name)
+    except MessageError:
+        return None
+
+
+def _seq_of(data: bytes | bytearray) -> int:
+    seq = _field(data, "seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else -1
+
+
+def _schema_of(data: bytes) -> object:
+    return _field(data, "schema")
+
+
+def _type_of(data: bytes) -> object:
+    return _field(data, "type")
