@@ -1,0 +1,86 @@
+"""The agent's main loop: sample every interval, batch, spool, and let the sender deliver."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from yarn_elastic.depository.report import app_id_of
+
+from yarn_elastic_agent.config import AgentSettings
+from yarn_elastic_agent.reports import build_reports, encode
+from yarn_elastic_agent.rm_apps import RmApps
+from yarn_elastic_agent.sampling import Sampler
+from yarn_elastic_agent.sender import Sender
+from yarn_elastic_agent.spool import Spool
+
+LOG = logging.getLogger(__name__)
+
+
+class Agent:
+    def __init__(self, settings: AgentSettings, sampler: Sampler | None = None) -> None:
+        self.settings = settings
+        self.sampler = sampler or Sampler(
+            settings.local_dirs, settings.network_method, settings.collect_pss
+        )
+        self.spool = Spool(settings.spool_dir, settings.spool_max_bytes)
+        self.sender = Sender(self.spool, settings.reports_url, settings.token,
+                             settings.request_timeout_s, settings.max_backoff_s)
+        self.rm = RmApps(settings.rm_url) if settings.rm_url else None
+        self._samples: list[dict[str, Any]] = []
+        self._node_samples: list[dict[str, Any]] = []
+        self._users: dict[str, str | None] = {}
+        self.ticks = 0
+
+    def tick(self) -> None:
+        """Take one sample of every container and queue it for the next report."""
+        _, samples, node = self.sampler.sample()
+        self.ticks += 1
+        self._users.update(self.sampler.users)
+        self._samples.extend(samples)
+        if node is not None:
+            self._node_samples.append(node)
+
+    def flush(self) -> int:
+        """Turn queued samples into spooled batches; returns how many batches."""
+        if not self._samples and not self._node_samples:
+            return 0
+        app_ids = {app_id_of(s["container_id"]) for s in self._samples}
+        apps = self.rm.refresh(app_ids) if self.rm else {}
+        for sample in self._samples:
+            info = apps.get(app_id_of(sample["container_id"]))
+            if info is not None and sample["progress"] is None:
+                sample["progress"] = info.get("progress")
+        reports = build_reports(self.settings.node_id, self._samples, self._node_samples,
+                                self._users, apps, self.settings.max_batch_samples)
+        for report in reports:
+            self.spool.put(report["batch_id"], encode(report))
+        self._samples, self._node_samples = [], []
+        self._users = {c: u for c, u in self._users.items() if c in self.sampler.users}
+        return len(reports)
+
+    def run(self, stop: threading.Event) -> None:
+        LOG.info("agent on %s: sampling every %.1f s, reporting to %s, spool %s",
+                 self.settings.node_id, self.settings.interval_s, self.settings.reports_url,
+                 self.settings.spool_dir)
+        self.sender.start()
+        next_tick = next_report = time.monotonic()
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                self.tick()
+                if started >= next_report:
+                    self.flush()
+                    next_report += self.settings.report_interval_s
+                took = time.monotonic() - started
+                if took > self.settings.interval_s:
+                    LOG.warning("a sample took %.1f s, longer than the %.1f s interval",
+                                took, self.settings.interval_s)
+                next_tick = max(next_tick + self.settings.interval_s, time.monotonic())
+                stop.wait(max(0.0, next_tick - time.monotonic()))
+        finally:
+            self.flush()
+            self.sender.stop(drain_s=min(5.0, self.settings.request_timeout_s))
+            LOG.info("agent stopped; %d batches left in the spool for next time", len(self.spool))
