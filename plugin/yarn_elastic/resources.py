@@ -26,6 +26,8 @@ def length_of(curves: Curves) -> int:
 def to_array(curves: Curves, horizon: int | None = None) -> CurveArray:
     """A (4, horizon) array from message curves; shorter curves repeat their last value."""
     width = max(horizon or 0, length_of(curves))
+    if all(len(curve) == width for curve in curves):
+        return np.array(curves, dtype=np.float64)  # the common case: one C-level copy
     out = np.empty((RESOURCES, width), dtype=np.float64)
     for row, curve in enumerate(curves):
         out[row, : len(curve)] = curve

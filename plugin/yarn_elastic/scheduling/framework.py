@@ -91,9 +91,14 @@ NodeScore = Callable[[NodeState, CycleProgress], FloatArray]
 
 
 class FilterPlugin(Protocol):
-    """Says which candidate groups may be placed on a node right now (True = may)."""
+    """Says which candidate groups may be placed on a node right now (True = may).
+
+    `static` filters depend only on which node it is (labels, locality), not on what the
+    cycle has placed, so the driver asks them once per node instead of once per placement.
+    """
 
     name: str
+    static: bool
 
     def prepare(self, cycle: CycleInput) -> NodeFilter: ...
 

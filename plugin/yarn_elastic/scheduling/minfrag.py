@@ -52,7 +52,8 @@ def schedule(snapshot: PictureSnapshot, policy: Policy) -> SchedulingDecision:
         active=np.ones(candidates.size, dtype=bool),
         placed_on_node=np.zeros(len(nodes.ids), dtype=np.int64),
     )
-    filters = [plugin.prepare(cycle) for plugin in policy.filters]
+    static_filters = [p.prepare(cycle) for p in policy.filters if p.static]
+    filters = [p.prepare(cycle) for p in policy.filters if not p.static]
     score = policy.score.prepare(cycle)
     heads = [0] * candidates.size  # position of each group's first ask with containers left
     leader = np.array([m[0] for m in candidates.members], dtype=np.int64)
@@ -67,8 +68,11 @@ def schedule(snapshot: PictureSnapshot, policy: Policy) -> SchedulingDecision:
             continue
         visited += 1
         node = NodeState.of(nodes, node_index)
+        allowed = np.ones(candidates.size, dtype=bool)
+        for permitted in static_filters:
+            allowed &= permitted(node, progress)
         while True:
-            feasible = progress.active.copy()
+            feasible = progress.active & allowed
             for permitted in filters:
                 feasible &= permitted(node, progress)
                 if not feasible.any():

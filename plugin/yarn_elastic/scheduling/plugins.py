@@ -28,6 +28,7 @@ class FitsEverySlot:
     """demand(t) <= available(t) for every slot t and all four resources (constraint (2))."""
 
     name = "fits-every-slot"
+    static = False
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
         demand = cycle.candidates.demand
@@ -45,6 +46,7 @@ class PartitionMatch:
     """An ask goes only to nodes of its own partition (node label); "" is the default one."""
 
     name = "partition-match"
+    static = True
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
         partitions = np.array(cycle.nodes.partitions, dtype=object)
@@ -58,6 +60,7 @@ class StrictLocality:
     """With `relax: false`, an ask goes only to the nodes or racks it names."""
 
     name = "strict-locality"
+    static = True
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
         places = list(zip(cycle.nodes.ids, cycle.nodes.racks, strict=True))
