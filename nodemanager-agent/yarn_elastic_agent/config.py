@@ -16,7 +16,7 @@ INTERVAL_MS = Key("yarn.elastic.agent.interval-ms", 3000, positive_int, "millise
                   "How often every container is sampled.")
 REPORT_INTERVAL_MS = Key("yarn.elastic.agent.report-interval-ms", 3000, positive_int,
                          "milliseconds > 0", "How often a batch of samples is sent to the core.")
-CORE_URL = Key("yarn.elastic.agent.core-url", "http://localhost:8788", str, "an http(s) URL",
+CORE_URL = Key("yarn.elastic.agent.core-url", "http://localhost:8089", str, "an http(s) URL",
                "Base URL of the core's HTTP server (the depository is under /ws/v1/usage).")
 SPOOL_DIR = Key("yarn.elastic.agent.spool-dir", "/tmp/yarn-elastic/agent-spool", str,
                 "a directory", "Batches wait here, in order, until the core has stored them.")

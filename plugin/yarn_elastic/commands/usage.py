@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--db", type=Path, help="the depository database file "
                         "(default: yarn.elastic.depository.path from yarn-site.xml)")
-    source.add_argument("--url", help="base URL of a running core, e.g. http://rm-host:8788")
+    source.add_argument("--url", help="base URL of a running core, e.g. http://rm-host:8089")
     parser.add_argument("--conf-dir", type=Path,
                         default=Path(os.environ.get("HADOOP_CONF_DIR", "/etc/hadoop/conf")),
                         help="where yarn-site.xml is (default: $HADOOP_CONF_DIR)")
