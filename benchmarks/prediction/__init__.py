@@ -1,0 +1,1 @@
+"""Prediction benchmark (issue 4 item 5): `python -m benchmarks.prediction.run`."""

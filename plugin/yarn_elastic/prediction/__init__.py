@@ -1,0 +1,8 @@
+"""Demand-curve prediction: what a container of a recurring job will use, slot by slot.
+
+Pure parts: `signature` (which runs are "the same job"), `runs` (role curves of one run),
+`predictors` and `lp_skyline` (history-based predictors), `xgb_curves` (a model for settings
+never seen), `bands` (calibrated upper bands), `metrics` and `selector` (which predictor to trust
+for a signature, and why). Edges: `history` (reads the usage depository), `model_store`
+(models on disk, metadata in the depository database). See docs/prediction.md.
+"""

@@ -1,0 +1,144 @@
+"""Pick, per signature and role, the predictor whose recent predictions were best.
+
+Validation replays the signature's own history: each of its last `validation_runs` runs is
+predicted from the runs before it, by every predictor, and scored by the mean (over resources)
+relative error of total use. The lowest score wins; ties go to the earlier predictor in the
+list, so put the cheap ones first. Without two runs nothing can be validated, and the rules
+below say what is used instead. Every choice carries a sentence saying why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from yarn_elastic.prediction.bands import Calibration, relative_residuals, upper_band
+from yarn_elastic.prediction.metrics import total_error
+from yarn_elastic.prediction.predictors import Predictor, Query
+from yarn_elastic.resources import CurveArray
+
+
+@dataclass(frozen=True)
+class Prediction:
+    predictor: str
+    point: CurveArray
+    upper: CurveArray
+
+
+@dataclass(frozen=True)
+class Choice:
+    predictor: str
+    reason: str
+    scores: dict[str, float]
+    validated_runs: int
+
+
+def backtest(
+    predictor: Predictor, query: Query, runs: int
+) -> list[tuple[CurveArray, CurveArray]]:
+    """(point, actual) for each of the last `runs` runs of the query's history that has at
+    least one run before it and that the predictor could answer."""
+    out = []
+    history = query.history
+    for i in range(max(1, len(history) - runs), len(history)):
+        earlier = Query(query.signature, query.role, history[:i], query.input_bytes)
+        point = predictor.point(earlier)
+        if point is not None:
+            out.append((point, history[i]))
+    return out
+
+
+def score(pairs: Sequence[tuple[CurveArray, CurveArray]]) -> float:
+    """Mean relative error of totals over pairs and resources (NaN if nothing to score)."""
+    errors = [total_error(p, a) for p, a in pairs]
+    if not errors:
+        return math.nan
+    values = np.concatenate(errors)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else math.nan
+
+
+@dataclass
+class Selector:
+    predictors: Sequence[Predictor]
+    calibration: Calibration = field(default_factory=Calibration)
+    validation_runs: int = 3
+    # For a signature with fewer than two runs: the feature model, if it can answer. It is
+    # left out of validation: it was trained on the very runs validation replays, so its
+    # scores there would be in-sample and flatter it.
+    unseen_predictor: str = "xgboost"
+    _cache: dict[tuple[str, str, int], Choice] = field(default_factory=dict)
+
+    def _named(self, name: str) -> Predictor | None:
+        return next((p for p in self.predictors if p.name == name), None)
+
+    def choose(self, query: Query) -> Choice:
+        cache_key = (query.signature.key, query.role, len(query.history))
+        cached = self._cache.get(cache_key)
+        if cached is not None:
+            return cached
+        choice = self._choose(query)
+        self._cache[cache_key] = choice
+        return choice
+
+    def _choose(self, query: Query) -> Choice:
+        runs = len(query.history)
+        if runs < 2:
+            unseen = self._named(self.unseen_predictor)
+            if unseen is not None and unseen.point(query) is not None:
+                why = "no earlier run" if runs == 0 else "one earlier run, nothing to validate"
+                return Choice(unseen.name, f"{why}; predicted from the job's features", {}, 0)
+            if runs == 1:
+                return Choice(
+                    self.predictors[0].name if self._named("last-run") is None else "last-run",
+                    "one earlier run and no feature model; repeating it", {}, 0,
+                )
+            return Choice("", "no earlier run and no feature model: cannot predict", {}, 0)
+        scores = {
+            p.name: score(backtest(p, query, self.validation_runs))
+            for p in self.predictors
+            if p.name != self.unseen_predictor
+        }
+        ranked = [(s, i, n) for i, (n, s) in enumerate(scores.items()) if math.isfinite(s)]
+        if not ranked:
+            return Choice("", "no predictor could answer for the validation runs", scores, 0)
+        best_score, _, best = min(ranked)
+        validated = min(self.validation_runs, runs - 1)
+        runner_up = sorted(ranked)[1] if len(ranked) > 1 else None
+        reason = (
+            f"lowest mean error of total use ({best_score:.1%}) over the last {validated} "
+            f"run(s), each predicted from the runs before it"
+        )
+        if runner_up is not None:
+            reason += f"; next best {runner_up[2]} ({runner_up[0]:.1%})"
+        return Choice(best, reason, scores, validated)
+
+    def predict(self, query: Query) -> tuple[Prediction | None, Choice]:
+        choice = self.choose(query)
+        predictor = self._named(choice.predictor) if choice.predictor else None
+        point = predictor.point(query) if predictor is not None else None
+        if predictor is None or point is None:
+            return None, choice
+        return Prediction(
+            choice.predictor, point, upper_band(point, self.calibration.margin(choice.predictor))
+        ), choice
+
+
+def calibrate(
+    predictors: Iterable[Predictor], queries: Iterable[Query], runs: int = 5,
+    calibration: Calibration | None = None,
+) -> Calibration:
+    """Fit every predictor's band margins from backtests over many signatures' histories."""
+    calibration = calibration or Calibration()
+    query_list = list(queries)
+    for predictor in predictors:
+        residuals = [
+            relative_residuals(point, actual)
+            for query in query_list
+            for point, actual in backtest(predictor, query, runs)
+        ]
+        calibration.fit(predictor.name, residuals)
+    return calibration

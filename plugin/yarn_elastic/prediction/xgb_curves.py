@@ -1,0 +1,186 @@
+"""XGBoost multi-output curves for settings never seen before (ecosystem.md §3).
+
+Each run's role curve is resampled to `POINTS` points over its lifetime; one vector-leaf model
+(`multi_strategy="multi_output_tree"`, `tree_method="hist"`) maps the run's features to all
+4 x POINTS points plus the log of its length in slots. Targets are divided by per-column scales
+so that memory (thousands of MB) does not drown vcores. The upper band is split-conformal: the
+residual quantile on a calibration split the model never trained on.
+
+No files here: a model is turned into bytes (UBJSON) and back; `model_store` does the I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import xgboost as xgb
+
+from yarn_elastic.prediction.predictors import Query
+from yarn_elastic.prediction.runs import AM_ROLE, Run
+from yarn_elastic.prediction.signature import JobSignature
+from yarn_elastic.resources import RESOURCES, CurveArray
+
+POINTS = 32
+FEATURES = ("name_code", "type_code", "queue_code", "role_code", "log2_input", "cores", "memory_mb")
+FloatArray = npt.NDArray[np.float64]
+
+
+def _code(text: str | None) -> float:
+    """A stable number for a string; trees split on it like on a category."""
+    if text is None:
+        return -1.0
+    return float(int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:6], 16))
+
+
+def features(signature: JobSignature, role: str, input_bytes: float | None) -> FloatArray:
+    log_input = math.log2(input_bytes) if input_bytes and input_bytes > 0 else math.nan
+    return np.array([
+        _code(signature.app_name), _code(signature.app_type), _code(signature.queue),
+        0.0 if role == AM_ROLE else 1.0, log_input,
+        math.nan if signature.executor_cores is None else float(signature.executor_cores),
+        math.nan if signature.executor_memory_mb is None else float(signature.executor_memory_mb),
+    ], dtype=np.float64)
+
+
+def to_points(curve: CurveArray) -> FloatArray:
+    """Resample a (4, slots) curve to (4, POINTS) over its lifetime (slot centres)."""
+    slots = curve.shape[1]
+    source = (np.arange(slots) + 0.5) / slots
+    target = (np.arange(POINTS) + 0.5) / POINTS
+    return np.stack([np.interp(target, source, row) for row in curve])
+
+
+def from_points(points: FloatArray, slots: int) -> CurveArray:
+    source = (np.arange(POINTS) + 0.5) / POINTS
+    target = (np.arange(slots) + 0.5) / slots
+    return np.stack([np.interp(target, source, row) for row in points]).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    n_estimators: int = 120
+    max_depth: int = 6
+    learning_rate: float = 0.1
+    n_jobs: int = 1
+    calibration_share: float = 0.2
+    quantiles: tuple[float, float, float, float] = (0.95, 0.99, 0.95, 0.95)
+    seed: int = 7
+
+
+@dataclass
+class CurveModel:
+    booster: xgb.Booster
+    scales: FloatArray
+    # Upper-band margin per resource, relative to the point curve's peak.
+    margins: FloatArray
+    trained_runs: int
+    params: TrainingParams
+
+    def predict(self, signature: JobSignature, role: str, input_bytes: float | None) -> CurveArray:
+        row = features(signature, role, input_bytes).reshape(1, -1)
+        raw = np.asarray(self.booster.inplace_predict(row), dtype=np.float64).reshape(-1)
+        out = raw * self.scales
+        slots = max(1, int(round(math.exp(out[-1]))))
+        points = np.maximum(out[:-1].reshape(RESOURCES, POINTS), 0.0)
+        return from_points(points, slots)
+
+    def to_bytes(self) -> tuple[bytes, dict[str, Any]]:
+        metadata = {
+            "scales": self.scales.tolist(), "margins": self.margins.tolist(),
+            "trained_runs": self.trained_runs, "points": POINTS, "features": list(FEATURES),
+            "params": {k: v for k, v in self.params.__dict__.items()},
+        }
+        return bytes(self.booster.save_raw(raw_format="ubj")), metadata
+
+    @classmethod
+    def from_bytes(cls, model: bytes, metadata: dict[str, Any]) -> CurveModel:
+        if metadata.get("points") != POINTS or metadata.get("features") != list(FEATURES):
+            raise ValueError("model was trained with other points/features; retrain it")
+        booster = xgb.Booster()
+        booster.load_model(bytearray(model))
+        booster.set_param({"nthread": 1})
+        params = metadata["params"]
+        params["quantiles"] = tuple(params["quantiles"])
+        return cls(
+            booster, np.asarray(metadata["scales"], dtype=np.float64),
+            np.asarray(metadata["margins"], dtype=np.float64), int(metadata["trained_runs"]),
+            TrainingParams(**params),
+        )
+
+
+def examples(runs: Sequence[Run]) -> tuple[FloatArray, FloatArray]:
+    rows, targets = [], []
+    for run in runs:
+        for role, curve in run.roles.items():
+            rows.append(features(run.signature, role, run.input_bytes))
+            targets.append(np.append(to_points(curve).reshape(-1), math.log(curve.shape[1])))
+    return np.asarray(rows, dtype=np.float64), np.asarray(targets, dtype=np.float64)
+
+
+def train(runs: Sequence[Run], params: TrainingParams | None = None) -> CurveModel:
+    params = params or TrainingParams()
+    x, y = examples(runs)
+    if len(x) < 5:
+        raise ValueError(f"need at least 5 role curves to train, got {len(x)}")
+    scales = np.maximum(np.abs(y).mean(axis=0), 1e-6)
+    order = np.random.default_rng(params.seed).permutation(len(x))
+    n_cal = max(1, int(len(x) * params.calibration_share))
+    cal, fit = order[:n_cal], order[n_cal:]
+    booster = _fit(x[fit], y[fit] / scales, params)
+    predicted = np.asarray(booster.inplace_predict(x[cal]), dtype=np.float64) * scales
+    margins = _conformal_margins(predicted[:, :-1], y[cal, :-1], params.quantiles)
+    # The calibration rows carry information too: refit on everything, keep the margins.
+    booster = _fit(x, y / scales, params)
+    return CurveModel(booster, scales, margins, len(runs), params)
+
+
+def _fit(x: FloatArray, y: FloatArray, params: TrainingParams) -> xgb.Booster:
+    booster = xgb.train(
+        {
+            "tree_method": "hist", "multi_strategy": "multi_output_tree",
+            "max_depth": params.max_depth, "learning_rate": params.learning_rate,
+            "nthread": params.n_jobs, "seed": params.seed, "objective": "reg:squarederror",
+        },
+        xgb.DMatrix(x, label=y, nthread=params.n_jobs),
+        num_boost_round=params.n_estimators,
+    )
+    booster.set_param({"nthread": 1})
+    return booster
+
+
+def _conformal_margins(
+    predicted: FloatArray, actual: FloatArray, quantiles: Sequence[float]
+) -> FloatArray:
+    """Per resource, the quantile of (actual - predicted) / peak(predicted) over points."""
+    pred = predicted.reshape(len(predicted), RESOURCES, POINTS)
+    act = actual.reshape(len(actual), RESOURCES, POINTS)
+    peak = np.maximum(pred.max(axis=2, keepdims=True), 1e-9)
+    relative = (act - pred) / peak
+    margins = [
+        max(0.0, float(np.quantile(relative[:, r, :], quantiles[r]))) for r in range(RESOURCES)
+    ]
+    return np.asarray(margins, dtype=np.float64)
+
+
+def metadata_json(metadata: dict[str, Any]) -> str:
+    return json.dumps(metadata, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class XgbCurvePredictor:
+    """Predicts from features alone, so it answers for settings never seen before."""
+
+    model: CurveModel | None
+    name: str = "xgboost"
+
+    def point(self, query: Query) -> CurveArray | None:
+        if self.model is None:
+            return None
+        return self.model.predict(query.signature, query.role, query.input_bytes)

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from prediction_helpers import make_runs, signature
+from yarn_elastic.prediction.bands import Calibration, upper_band
+from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
+from yarn_elastic.prediction.metrics import (
+    allocated_and_used,
+    slack,
+    total_error,
+    underpredicted_slots,
+)
+from yarn_elastic.prediction.predictors import (
+    AverageLastKPredictor,
+    LastRunPredictor,
+    PeakPredictor,
+    Query,
+    VpaPercentilePredictor,
+)
+from yarn_elastic.prediction.runs import Run, mean_container_curve
+from yarn_elastic.prediction.selector import Selector, calibrate
+
+
+def curve(*rows: list[float]) -> np.ndarray:
+    return np.asarray(rows, dtype=float)
+
+
+A = curve([1, 2], [100, 200], [0, 1], [2, 0])
+B = curve([3, 2, 1], [300, 200, 100], [1, 1, 1], [0, 0, 0])
+
+
+def query(*history: np.ndarray) -> Query:
+    return Query(signature(), "executor", tuple(history))
+
+
+def test_every_predictor_declines_without_history() -> None:
+    for predictor in (PeakPredictor(), LastRunPredictor(), AverageLastKPredictor(),
+                      VpaPercentilePredictor(), LpSkylinePredictor()):
+        assert predictor.point(query()) is None
+
+
+def test_peak_is_flat_maximum_over_longest_run() -> None:
+    point = PeakPredictor().point(query(A, B))
+    assert point is not None
+    np.testing.assert_array_equal(point, np.repeat([[3], [300], [1], [2]], 3, axis=1))
+
+
+def test_last_run_and_average_of_last_k() -> None:
+    np.testing.assert_array_equal(LastRunPredictor().point(query(A, B)), B)
+    # avg-3 of (A, B, B): zero-padded mean over the median length (3 slots).
+    point = AverageLastKPredictor(k=3).point(query(A, B, B))
+    assert point is not None and point.shape == (4, 3)
+    np.testing.assert_allclose(point[0], [(1 + 3 + 3) / 3, 2, (0 + 1 + 1) / 3])
+    # Only the last k runs count.
+    np.testing.assert_allclose(AverageLastKPredictor(k=1).point(query(A, B)), B)
+
+
+def test_vpa_is_p90_plus_margin() -> None:
+    point = VpaPercentilePredictor().point(query(B))
+    assert point is not None
+    np.testing.assert_allclose(point[1], np.full(3, np.percentile([300, 200, 100], 90) * 1.15))
+
+
+def test_lp_skyline_of_identical_runs_is_that_run() -> None:
+    point = LpSkylinePredictor().point(query(B, B, B))
+    assert point is not None
+    np.testing.assert_allclose(point, B, atol=0.011)
+
+
+def test_lp_alpha_trades_over_for_under_allocation() -> None:
+    low, high = B * 0.5, B * 1.5
+    cautious = LpSkylinePredictor(alpha=0.05).point(query(low, high))
+    thrifty = LpSkylinePredictor(alpha=0.95).point(query(low, high))
+    assert cautious is not None and thrifty is not None
+    assert cautious.sum() > thrifty.sum()
+
+
+def test_metrics_on_a_hand_example() -> None:
+    actual = curve([1, 1], [100, 100], [0, 0], [1, 3])
+    predicted = curve([1, 1.2], [100, 100], [1, 0], [2, 2])
+    errors = total_error(predicted, actual)
+    np.testing.assert_allclose(errors[[0, 1, 3]], [0.1, 0.0, 0.0])
+    assert np.isnan(errors[2])
+    under, slots = underpredicted_slots(predicted, actual)
+    assert slots == 2 and under.tolist() == [0, 0, 0, 1]
+    allocated, used = allocated_and_used(predicted, actual)
+    np.testing.assert_allclose(slack(allocated, used), [0.2 / 2.2, 0, 1, 0])
+
+
+def test_upper_band_adds_peak_relative_margin() -> None:
+    band = upper_band(A, np.array([0.5, 0.0, 0.0, 0.25]))
+    np.testing.assert_allclose(band[0], [2, 3])
+    np.testing.assert_allclose(band[3], [2.5, 0.5])
+
+
+def test_mean_container_curve_uses_median_length() -> None:
+    mean = mean_container_curve([A, B, B])
+    assert mean.shape == (4, 3)
+
+
+def test_bad_curves_are_refused_with_the_run_named() -> None:
+    with pytest.raises(ValueError, match="run r9 role executor"):
+        Run(signature(), "r9", 0, {"executor": np.full((4, 2), -1.0)})
+    with pytest.raises(ValueError, match="shape"):
+        Run(signature(), "r9", 0, {"executor": np.zeros((3, 2))})
+
+
+def test_selector_validates_on_history_and_explains() -> None:
+    runs = make_runs(8)
+    history = tuple(r.roles["executor"] for r in runs)
+    predictors = [PeakPredictor(), LastRunPredictor(), AverageLastKPredictor()]
+    calibration = calibrate(predictors, [Query(signature(), "executor", history)], runs=6)
+    selector = Selector(predictors, calibration)
+    prediction, choice = selector.predict(Query(signature(), "executor", history))
+    assert choice.predictor == min(choice.scores, key=lambda name: choice.scores[name])
+    assert choice.predictor != "peak"
+    assert "lowest mean error" in choice.reason and choice.validated_runs == 3
+    assert choice.scores["peak"] > max(choice.scores["avg-3"], choice.scores["last-run"])
+    assert prediction is not None and np.all(prediction.upper >= prediction.point)
+    # Bands were calibrated from backtests, not left at the fallback.
+    assert set(calibration.margins) == {"peak", "last-run", "avg-3"}
+
+
+def test_selector_without_history_or_model_says_so() -> None:
+    selector = Selector([PeakPredictor(), LastRunPredictor()], Calibration())
+    prediction, choice = selector.predict(query())
+    assert prediction is None and "cannot predict" in choice.reason
+    prediction, choice = selector.predict(query(A))
+    assert prediction is not None and choice.predictor == "last-run"
