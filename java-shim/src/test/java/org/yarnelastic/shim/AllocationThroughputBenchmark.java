@@ -12,6 +12,10 @@ import java.util.List;
 import java.util.Locale;
 
 import org.apache.hadoop.metrics2.lib.DefaultMetricsSystem;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttemptState;
+import org.apache.log4j.Level;
+import org.apache.log4j.LogManager;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.MockAM;
 import org.apache.hadoop.yarn.server.resourcemanager.MockNM;
@@ -58,6 +62,7 @@ public final class AllocationThroughputBenchmark {
     DefaultMetricsSystem.setMiniClusterMode(true);
     YarnConfiguration conf = new YarnConfiguration();
     conf.setClass(YarnConfiguration.RM_SCHEDULER, scheduler, ResourceScheduler.class);
+    conf.setBoolean(YarnConfiguration.RM_SCHEDULER_INCLUDE_PORT_IN_NODE_NAME, true);
     conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
     conf.setFloat("yarn.scheduler.capacity.root.default.user-limit-factor", 100f);
     if (coreCommand != null) {
@@ -69,11 +74,14 @@ public final class AllocationThroughputBenchmark {
       conf.setInt(ElasticConfiguration.PLAN_TTL_MS, 10000);
     }
     MockRM rm = new MockRM(conf);
+    // MockRM turns the root logger to DEBUG; the figures must not pay for that.
+    LogManager.getRootLogger().setLevel(Level.WARN);
     rm.start();
     try {
       List<MockNM> nodes = new ArrayList<>();
       for (int i = 0; i < nodeCount; i++) {
-        nodes.add(rm.registerNode(String.format("host%04d:1234", i), 16 * 1024, 16));
+        // Node names must resolve; distinct ports make distinct nodes on one host.
+        nodes.add(rm.registerNode("127.0.0.1:" + (20000 + i), 16 * 1024, 16));
       }
       if (coreCommand != null) {
         waitForCore((ElasticScheduler) rm.getResourceScheduler());
@@ -82,8 +90,7 @@ public final class AllocationThroughputBenchmark {
       for (int a = 0; a < appCount; a++) {
         RMApp app = MockRMAppSubmitter.submit(rm,
             MockRMAppSubmissionData.Builder.createWithMemory(512, rm).build());
-        MockNM amNode = nodes.get(a % nodes.size());
-        ams.add(launchAm(rm, app, nodes, amNode));
+        ams.add(launchAm(rm, app, nodes));
       }
       for (MockAM am : ams) {
         am.allocate("*", 1024, perApp, Collections.emptyList());
@@ -109,10 +116,9 @@ public final class AllocationThroughputBenchmark {
     }
   }
 
-  private static MockAM launchAm(MockRM rm, RMApp app, List<MockNM> nodes, MockNM preferred)
-      throws Exception {
+  private static MockAM launchAm(MockRM rm, RMApp app, List<MockNM> nodes) throws Exception {
     // Under the elastic scheduler the AM container lands where the core decides, so heartbeat
-    // every node until it is allocated.
+    // every node until it is allocated, then launch it the way MockRM does.
     long deadline = System.currentTimeMillis() + 60_000;
     while (app.getCurrentAppAttempt() == null
         || app.getCurrentAppAttempt().getMasterContainer() == null) {
@@ -125,14 +131,12 @@ public final class AllocationThroughputBenchmark {
       }
       Thread.sleep(5);
     }
-    String host = app.getCurrentAppAttempt().getMasterContainer().getNodeId().toString();
-    MockNM amNode = preferred;
-    for (MockNM nm : nodes) {
-      if (nm.getNodeId().toString().equals(host)) {
-        amNode = nm;
-      }
-    }
-    return MockRM.launchAndRegisterAM(app, rm, amNode);
+    ApplicationAttemptId attempt = app.getCurrentAppAttempt().getAppAttemptId();
+    rm.waitForState(attempt, RMAppAttemptState.ALLOCATED);
+    MockAM am = rm.sendAMLaunched(attempt);
+    rm.waitForState(attempt, RMAppAttemptState.LAUNCHED);
+    am.registerAppAttempt();
+    return am;
   }
 
   private static void waitForCore(ElasticScheduler scheduler) throws InterruptedException {
