@@ -1,0 +1,165 @@
+"""Where a local cluster's daemons listen and keep their files, and the properties that say so.
+
+A run directory holds one configuration directory per daemon (the RM and each NM need their
+own ports and dirs, and Hadoop reads exactly one yarn-site.xml from the classpath) plus one
+for clients. Building the property maps is pure; `conf_files` writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from yarn_elastic.devcluster.ports import free_loopback_ports
+from yarn_elastic.devcluster.spec import ClusterSpec, NodeSpec
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class RmPorts:
+    client: int
+    scheduler: int
+    resource_tracker: int
+    admin: int
+    web: int
+
+
+@dataclass(frozen=True)
+class NmPorts:
+    rpc: int
+    localizer: int
+    web: int
+
+
+@dataclass(frozen=True)
+class NodeLayout:
+    spec: NodeSpec
+    ports: NmPorts
+    home: Path
+
+    def is_node(self, node_id: str) -> bool:
+        """Whether the RM's node id names this NM.
+
+        The NM builds its id from the canonical name of its bound address ("localhost" on most
+        machines, whatever /etc/hosts says), so only the port is ours to predict.
+        """
+        return node_id.rsplit(":", 1)[-1] == str(self.ports.rpc)
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "nodemanager.log"
+
+    @property
+    def container_log_dir(self) -> Path:
+        return self.home / "container-logs"
+
+
+@dataclass(frozen=True)
+class ClusterLayout:
+    run_dir: Path
+    hadoop_lib: Path
+    rm_ports: RmPorts
+    nodes: tuple[NodeLayout, ...]
+
+    @property
+    def rm_home(self) -> Path:
+        return self.run_dir / "resourcemanager"
+
+    @property
+    def rm_conf_dir(self) -> Path:
+        return self.rm_home / "conf"
+
+    @property
+    def rm_log_file(self) -> Path:
+        return self.rm_home / "resourcemanager.log"
+
+    @property
+    def client_conf_dir(self) -> Path:
+        """HADOOP_CONF_DIR for clients (DistributedShell, spark-submit) and for containers."""
+        return self.run_dir / "conf"
+
+    @property
+    def rm_web_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.rm_ports.web}"
+
+    @property
+    def rm_address(self) -> str:
+        return f"{LOOPBACK}:{self.rm_ports.client}"
+
+
+def allocate_layout(spec: ClusterSpec, run_dir: Path, hadoop_lib: Path) -> ClusterLayout:
+    ports = free_loopback_ports(5 + 3 * len(spec.nodes))
+    rm_ports = RmPorts(*ports[:5])
+    nodes = tuple(
+        NodeLayout(node, NmPorts(*ports[5 + 3 * i : 8 + 3 * i]), run_dir / node.name)
+        for i, node in enumerate(spec.nodes)
+    )
+    return ClusterLayout(run_dir.resolve(), hadoop_lib.resolve(), rm_ports, nodes)
+
+
+def client_properties(layout: ClusterLayout, spec: ClusterSpec) -> dict[str, str]:
+    """What every daemon and client must agree on: where the RM is, what containers see."""
+    rm = layout.rm_ports
+    return {
+        "yarn.resourcemanager.hostname": LOOPBACK,
+        "yarn.resourcemanager.address": f"{LOOPBACK}:{rm.client}",
+        "yarn.resourcemanager.scheduler.address": f"{LOOPBACK}:{rm.scheduler}",
+        "yarn.resourcemanager.resource-tracker.address": f"{LOOPBACK}:{rm.resource_tracker}",
+        "yarn.resourcemanager.admin.address": f"{LOOPBACK}:{rm.admin}",
+        "yarn.resourcemanager.webapp.address": f"{LOOPBACK}:{rm.web}",
+        "yarn.resourcemanager.scheduler.class": spec.scheduler_class,
+        # Several NMs share 127.0.0.1; without the port their node ids would clash.
+        "yarn.scheduler.include-port-in-node-name": "true",
+        "yarn.scheduler.minimum-allocation-mb": str(spec.min_allocation_mb),
+        "yarn.scheduler.maximum-allocation-mb": str(max(n.memory_mb for n in spec.nodes)),
+        "yarn.scheduler.maximum-allocation-vcores": str(max(n.vcores for n in spec.nodes)),
+        # Hadoop's default expects $HADOOP_*_HOME/share/...; we have a flat jar directory.
+        # The client conf dir comes first so AMs find the RM's ephemeral ports.
+        "yarn.application.classpath": f"{layout.client_conf_dir},{layout.hadoop_lib}/*",
+        "yarn.log-aggregation-enable": "false",
+        "hadoop.tmp.dir": str(layout.run_dir / "tmp"),
+    }
+
+
+def rm_properties(layout: ClusterLayout, spec: ClusterSpec) -> dict[str, str]:
+    props = client_properties(layout, spec)
+    props["yarn.resourcemanager.recovery.enabled"] = "false"
+    props.update(spec.extra_properties)
+    return props
+
+
+def nm_properties(layout: ClusterLayout, spec: ClusterSpec, node: NodeLayout) -> dict[str, str]:
+    props = client_properties(layout, spec)
+    props.update(
+        {
+            "yarn.nodemanager.hostname": LOOPBACK,
+            "yarn.nodemanager.address": f"{LOOPBACK}:{node.ports.rpc}",
+            "yarn.nodemanager.localizer.address": f"{LOOPBACK}:{node.ports.localizer}",
+            "yarn.nodemanager.webapp.address": f"{LOOPBACK}:{node.ports.web}",
+            "yarn.nodemanager.resource.memory-mb": str(node.spec.memory_mb),
+            "yarn.nodemanager.resource.cpu-vcores": str(node.spec.vcores),
+            "yarn.nodemanager.local-dirs": str(node.home / "local"),
+            "yarn.nodemanager.log-dirs": str(node.container_log_dir),
+            "yarn.nodemanager.recovery.enabled": "false",
+            # Advertised sizes exceed what one small machine could back with virtual memory,
+            # and a nearly full developer disk must not mark every node unhealthy.
+            "yarn.nodemanager.vmem-check-enabled": "false",
+            "yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage": (
+                "99.5"
+            ),
+        }
+    )
+    props.update(spec.extra_properties)
+    return props
+
+
+def core_properties(layout: ClusterLayout) -> dict[str, str]:
+    return {
+        "fs.defaultFS": "file:///",
+        "hadoop.tmp.dir": str(layout.run_dir / "tmp"),
+    }

@@ -1,0 +1,98 @@
+"""Record where every container of a running application landed, by polling the RM."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from yarn_elastic.devcluster.rm_rest import NmRestClient, RmRestClient, RmRestError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ContainerPlacement:
+    app_id: str
+    container_id: str
+    node_id: str
+    memory_mb: int
+    vcores: int
+    # False for a container the AM got but released before launching it (DistributedShell
+    # releases surplus allocations): only containers a NodeManager reported did any work.
+    ran: bool
+
+    @property
+    def is_am(self) -> bool:
+        """The first container of an attempt runs its ApplicationMaster."""
+        return self.container_id.endswith("_000001")
+
+
+class PlacementRecorder:
+    """Polls the RM in a background thread and keeps every container it has seen.
+
+    The RM lists only an attempt's live containers, so a container that starts and finishes
+    between two polls would be missed; callers check the count they expect (the jobs here run
+    for many poll intervals).
+    """
+
+    def __init__(
+        self,
+        rest: RmRestClient,
+        node_managers: Sequence[NmRestClient] = (),
+        interval_seconds: float = 0.5,
+    ) -> None:
+        self._rest = rest
+        self._node_managers = tuple(node_managers)
+        self._launched: set[str] = set()
+        self._interval = interval_seconds
+        self._seen: dict[str, ContainerPlacement] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="placement-recorder", daemon=True)
+
+    def __enter__(self) -> PlacementRecorder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def poll_once(self) -> None:
+        for nm in self._node_managers:
+            launched = nm.container_ids()
+            with self._lock:
+                self._launched.update(launched)
+        for app_id in self._rest.running_apps():
+            for attempt_id in self._rest.attempt_ids(app_id):
+                for c in self._rest.containers(app_id, attempt_id):
+                    with self._lock:
+                        earlier = self._seen.get(c.container_id)
+                        if earlier is None:
+                            log.debug("container %s on %s", c.container_id, c.node_id)
+                        self._seen[c.container_id] = ContainerPlacement(
+                            app_id, c.container_id, c.node_id, c.memory_mb, c.vcores, False
+                        )
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except RmRestError as exc:
+                # An app can finish between listing it and asking for its containers.
+                log.debug("placement poll skipped: %s", exc)
+            self._stop.wait(self._interval)
+
+    def placements(self, app_id: str | None = None) -> list[ContainerPlacement]:
+        with self._lock:
+            found = [replace(p, ran=p.container_id in self._launched) for p in self._seen.values()]
+        return sorted(
+            (p for p in found if app_id is None or p.app_id == app_id),
+            key=lambda p: p.container_id,
+        )
