@@ -1,0 +1,218 @@
+"""The core's own handling of one cycle_request (decode, apply, schedule, encode), no Py4J.
+
+Run: .venv/bin/python -m benchmarks.cycle.core_only [--nodes 100,1000,5000] [--full 5]
+     [--deltas 40] [--profile]
+
+Synthetic cluster (seed 8): nodes of three sizes (16/32/64 vcores, 4 GiB per vcore), each
+0-100 % used by running containers whose sizes sum to the node's `allocated`; 1000 pending asks
+of 1-5 containers, 1-4 vcores and 1-8 GiB, from 200 applications; every curve flat. A *full*
+message carries the whole picture. A steady-state *delta* changes 1 % of the nodes (a container
+finishes and another starts on each), and replaces 2 % of the asks (finished ones gone, new
+ones in), so 1000 asks stay pending.
+
+Each message is timed through `CoreService.exchange(bytes) -> bytes`, exactly what the Py4J
+entry point calls. Prints p50 / p99 per node count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from yarn_elastic.endpoint.service import CoreService
+from yarn_elastic.scheduling import minfrag_policy
+
+NOW_MS = 1_700_000_000_000
+SLOT_MS = 1000
+ASKS = 1000
+APPS = 200
+MB_PER_CORE = 4096
+
+
+def _flat(cpu: float, mem: float) -> list[list[float]]:
+    return [[cpu], [mem], [0], [0]]
+
+
+@dataclass
+class SyntheticCluster:
+    """A cluster picture kept as JSON-ready dicts, and the deltas that move it along."""
+
+    n_nodes: int
+    rng: random.Random
+    seq: int = 0
+    now_ms: int = NOW_MS
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    used: dict[str, list[float]] = field(default_factory=dict)
+    containers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    on_node: dict[str, list[str]] = field(default_factory=dict)
+    asks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    apps: list[dict[str, Any]] = field(default_factory=list)
+    next_id: int = 0
+
+    def __post_init__(self) -> None:
+        for a in range(APPS):
+            self.apps.append({
+                "id": f"application_{NOW_MS}_{a:04d}", "queue": "root.default", "user": "u",
+                "name": f"job{a}", "app_type": "SPARK", "priority": self.rng.choice([0, 0, 1]),
+                "submit_ms": NOW_MS - self.rng.randrange(10**6), "tags": [],
+            })
+        for i in range(self.n_nodes):
+            node_id = f"host{i:05d}.example.com:8041"
+            cores = self.rng.choice([16, 32, 64])
+            self.nodes[node_id] = {
+                "id": node_id, "rack": f"/rack{i // 40}", "partition": "",
+                "capacity": _flat(cores, cores * MB_PER_CORE), "allocated": _flat(0, 0),
+                "utilization": _flat(0, 0),
+            }
+            self.used[node_id] = [0.0, 0.0]
+            self.on_node[node_id] = []
+            target = self.rng.random() * cores
+            while True:
+                size = self._size()
+                if self.used[node_id][0] + size[0] > target:
+                    break
+                self._start(node_id, size)
+        for _ in range(ASKS):
+            self._new_ask()
+
+    def _size(self) -> tuple[int, int]:
+        return self.rng.randint(1, 4), self.rng.randint(1, 8) * 1024
+
+    def _start(self, node_id: str, size: tuple[int, int]) -> dict[str, Any]:
+        self.next_id += 1
+        container = {
+            "id": f"container_{NOW_MS}_0001_01_{self.next_id:07d}",
+            "app": self.rng.choice(self.apps)["id"], "node": node_id,
+            "allocated": _flat(*size), "start_ms": self.now_ms - self.rng.randrange(10**6),
+        }
+        self.containers[container["id"]] = container
+        self.on_node[node_id].append(container["id"])
+        self._add_used(node_id, size[0], size[1])
+        return container
+
+    def _finish(self, container_id: str) -> None:
+        container = self.containers.pop(container_id)
+        self.on_node[container["node"]].remove(container_id)
+        cpu, mem = container["allocated"][0][0], container["allocated"][1][0]
+        self._add_used(container["node"], -cpu, -mem)
+
+    def _add_used(self, node_id: str, cpu: float, mem: float) -> None:
+        used = self.used[node_id]
+        used[0] += cpu
+        used[1] += mem
+        self.nodes[node_id] = {**self.nodes[node_id], "allocated": _flat(used[0], used[1])}
+
+    def _new_ask(self) -> dict[str, Any]:
+        self.next_id += 1
+        app = self.rng.choice(self.apps)["id"]
+        cpu, mem = self._size()
+        ask = {
+            "key": f"{app}#{self.rng.randint(1, 3)}#{self.next_id}", "app": app,
+            "priority": 1, "allocation_request_id": self.next_id,
+            "count": self.rng.randint(1, 5), "demand": _flat(cpu, mem), "am": False,
+            "locality": {"nodes": [], "racks": [], "relax": True}, "partition": "",
+        }
+        self.asks[ask["key"]] = ask
+        return ask
+
+    def _message(self, kind: str, **parts: list[Any]) -> bytes:
+        self.seq += 1
+        body = {
+            "schema": 1, "type": "cycle_request", "rm_id": "rm-bench", "seq": self.seq,
+            "kind": kind, "base_seq": None if kind == "full" else self.seq - 1,
+            "now_ms": self.now_ms, "slot_ms": SLOT_MS,
+            "nodes": [], "removed_nodes": [], "apps": [], "removed_apps": [], "asks": [],
+            "containers": [], "removed_containers": [],
+        }
+        body.update(parts)
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    def full(self) -> bytes:
+        return self._message(
+            "full", nodes=list(self.nodes.values()), apps=self.apps,
+            asks=list(self.asks.values()), containers=list(self.containers.values()),
+        )
+
+    def delta(self) -> bytes:
+        self.now_ms += SLOT_MS
+        changed = self.rng.sample(sorted(self.nodes), max(1, self.n_nodes // 100))
+        started, finished = [], []
+        for node_id in changed:
+            if self.on_node[node_id]:
+                finished.append(self.rng.choice(self.on_node[node_id]))
+                self._finish(finished[-1])
+            cap = self.nodes[node_id]["capacity"][0][0]
+            size = self._size()
+            if self.used[node_id][0] + size[0] <= cap:
+                started.append(self._start(node_id, size))
+        gone = self.rng.sample(sorted(self.asks), ASKS // 50)
+        asks = [{**self.asks.pop(key), "count": 0} for key in gone]
+        asks += [self._new_ask() for _ in gone]
+        return self._message(
+            "delta", nodes=[self.nodes[n] for n in changed], asks=asks, containers=started,
+            removed_containers=finished,
+        )
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"p50_ms": round(statistics.median(ordered), 2), "p99_ms": round(p99, 2)}
+
+
+def _timed(service: CoreService, message: bytes) -> float:
+    started = time.perf_counter()
+    reply = json.loads(service.exchange(message))
+    elapsed = (time.perf_counter() - started) * 1000.0
+    if reply["status"] != "ok":
+        raise SystemExit(f"core replied {reply['status']}: {reply['message']}")
+    return elapsed
+
+
+def measure(n_nodes: int, fulls: int, deltas: int) -> dict[str, Any]:
+    cluster = SyntheticCluster(n_nodes, random.Random(8))
+    service = CoreService(minfrag_policy())
+    full_ms = [_timed(service, cluster.full()) for _ in range(fulls)]
+    delta_ms = [_timed(service, cluster.delta()) for _ in range(deltas)]
+    placed = sum(p.placement.count for p in service.decisions_since(cluster.seq - 1))
+    return {
+        "nodes": n_nodes, "asks": len(cluster.asks), "containers": len(cluster.containers),
+        "full": _percentiles(full_ms), "delta": _percentiles(delta_ms),
+        "containers_placed_last_cycle": placed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--nodes", default="100,1000,5000", help="comma-separated node counts")
+    parser.add_argument("--full", type=int, default=5, help="full messages timed per size")
+    parser.add_argument("--deltas", type=int, default=40, help="delta messages timed per size")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile one full and the deltas at the largest size (cProfile)")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.nodes.split(",")]
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(measure, sizes[-1], args.full, args.deltas)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        return
+    for n in sizes:
+        row = measure(n, args.full, args.deltas)
+        print(
+            f"{n:>5} nodes, {row['asks']} asks, {row['containers']} running containers: "
+            f"full p50 {row['full']['p50_ms']} ms p99 {row['full']['p99_ms']} ms | "
+            f"delta p50 {row['delta']['p50_ms']} ms p99 {row['delta']['p99_ms']} ms | "
+            f"{row['containers_placed_last_cycle']} containers placed per cycle"
+        )
+
+
+if __name__ == "__main__":
+    main()
