@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import psutil
 import pytest
-from yarn_elastic.devcluster.cluster import LocalCluster
+from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster, new_run_dir
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
+from yarn_elastic.devcluster.spec import ClusterSpec
 
 pytestmark = pytest.mark.integration
 
@@ -64,3 +66,21 @@ def test_spark_on_yarn_job_succeeds_with_executors_on_known_nodes(
         # Executor memory plus Spark's default 384 MB overhead, rounded to the 128 MB minimum.
         assert placement.memory_mb == 896
         assert placement.vcores == job.executor_cores
+
+
+def test_a_resourcemanager_that_dies_at_start_fails_clearly_and_leaves_nothing() -> None:
+    spec = ClusterSpec(scheduler_class="org.example.NoSuchScheduler")
+    run_dir = new_run_dir("it-bad-scheduler")
+
+    with pytest.raises(ClusterStartError) as failure:
+        LocalCluster.start(spec, run_dir, ready_timeout_seconds=120)
+
+    message = str(failure.value)
+    assert "resourcemanager exited" in message
+    assert str(run_dir / "resourcemanager" / "resourcemanager.log") in message
+    assert "NoSuchScheduler" in message
+    leftovers = [
+        p.pid for p in psutil.process_iter(["cmdline"])
+        if str(run_dir) in " ".join(p.info["cmdline"] or [])
+    ]
+    assert leftovers == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster
 from yarn_elastic.devcluster.conf_files import write_cluster_conf
 from yarn_elastic.devcluster.layout import allocate_layout, nm_properties, rm_properties
 from yarn_elastic.devcluster.placement import ContainerPlacement
@@ -97,3 +98,21 @@ def test_placement_table_names_node_role_and_size() -> None:
     assert "AM" in lines[1] and "nm1 (h:1)" in lines[1]
     assert "worker" in lines[2] and "512 MB" in lines[2]
     assert "released" in lines[3]
+
+
+def test_start_without_hadoop_jars_says_to_run_make_hadoop(tmp_path: Path) -> None:
+    empty_lib = tmp_path / "lib"
+    empty_lib.mkdir()
+
+    with pytest.raises(ClusterStartError, match="make hadoop"):
+        LocalCluster.start(ClusterSpec(), tmp_path / "run", hadoop_lib=empty_lib)
+
+
+def test_start_with_a_missing_rm_jar_names_it(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "hadoop-yarn-server-resourcemanager-3.4.1.jar").touch()
+    spec = ClusterSpec(rm_extra_classpath=(tmp_path / "missing-shim.jar",))
+
+    with pytest.raises(ClusterStartError, match="missing-shim.jar"):
+        LocalCluster.start(spec, tmp_path / "run", hadoop_lib=lib)
