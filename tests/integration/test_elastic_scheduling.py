@@ -1,0 +1,142 @@
+"""The spine under real YARN: a stock 3.4.1 RM loads the shim from yarn-site.xml, and the
+real core decides where real applications' containers go (issue 2, tests a, b and d).
+
+The RM launches the core itself here (`yarn.elastic.core.command`), as an operator would
+configure it. Every container's node, read from the RM's REST API while the app runs, must be a
+node the core's decision log names for that application.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
+from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
+from yarn_elastic.devcluster.elastic import (
+    CoreSetup,
+    DecisionRecorder,
+    core_pids,
+    elastic_spec,
+    shim_metrics,
+    wait_for_core_state,
+)
+from yarn_elastic.devcluster.placement import ContainerPlacement
+from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
+from yarn_elastic.devcluster.spec import ClusterSpec
+
+pytestmark = pytest.mark.integration
+
+ACTIVE, FALLBACK = 1, 0
+
+
+@pytest.fixture(scope="module")
+def elastic() -> Iterator[tuple[LocalCluster, CoreSetup]]:
+    spec, core = elastic_spec(ClusterSpec(), new_run_dir("it-elastic"))
+    with LocalCluster.start(spec, core.log_file.parent, ready_timeout_seconds=240) as cluster:
+        wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+        yield cluster, core
+
+
+def assert_placed_by_core(
+    placements: list[ContainerPlacement], decisions: DecisionRecorder, cluster: LocalCluster
+) -> None:
+    assert placements, "no containers were recorded"
+    for placement in placements:
+        cluster.node_name(placement.node_id)  # one of this cluster's NodeManagers
+        decision = decisions.decided(placement.app_id, placement.node_id)
+        assert decision is not None, (
+            f"{placement.container_id} of {placement.app_id} landed on {placement.node_id},"
+            f" which the core never chose for that application; core decided:"
+            f" {sorted(k for k in decisions.decisions() if k[0] == placement.app_id)}"
+        )
+
+
+def test_a_distributed_shell_containers_land_where_the_core_decided(
+    elastic: tuple[LocalCluster, CoreSetup],
+) -> None:
+    cluster, core = elastic
+    before = shim_metrics(cluster)
+    small = ShellAppSpec("ds-small", num_containers=5, memory_mb=512, vcores=1)
+    large = ShellAppSpec("ds-large", num_containers=4, memory_mb=1024, vcores=2)
+
+    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
+        submitted = [submit_distributed_shell(cluster, app) for app in (small, large)]
+        reports = [s.wait(timeout_seconds=300) for s in submitted]
+        recorder.poll_once()
+
+    placements = []
+    for app, report in zip((small, large), reports, strict=True):
+        assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+        ours = recorder.placements(report.app_id)
+        workers = [p for p in ours if p.ran and not p.is_am]
+        assert len(workers) == app.num_containers, ours
+        assert {(p.memory_mb, p.vcores) for p in workers} == {(app.memory_mb, app.vcores)}
+        placements += ours
+    assert len(placements) >= 8 + 2  # nine workers of two sizes and two AMs
+    assert_placed_by_core(placements, decisions, cluster)
+
+    after = shim_metrics(cluster)
+    assert after["CoreState"] == ACTIVE
+    assert after["FallbackAllocations"] == before["FallbackAllocations"]
+    assert after["PlannedAllocations"] - before["PlannedAllocations"] >= len(placements)
+
+
+def test_b_core_killed_mid_run_falls_back_then_resyncs(
+    elastic: tuple[LocalCluster, CoreSetup],
+) -> None:
+    cluster, core = elastic
+    before = shim_metrics(cluster)
+    slow = ShellAppSpec("ds-during-crash", num_containers=6, memory_mb=512, vcores=1,
+                        sleep_seconds=25)
+
+    with cluster.placement_recorder() as recorder:
+        submitted = submit_distributed_shell(cluster, slow)
+        app_id = submitted.app_id()
+        deadline = time.monotonic() + 180
+        while not [p for p in recorder.placements(app_id) if not p.is_am]:
+            assert time.monotonic() < deadline, "no worker container started"
+            time.sleep(0.5)
+        pids = core_pids(core)
+        assert pids, "the RM-launched core is not running"
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        report = submitted.wait(timeout_seconds=300)
+
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    assert shim_metrics(cluster)["Fallbacks"] > before["Fallbacks"]
+    rm_log = cluster.layout.rm_log_file.read_text(errors="replace")
+    assert "yarn-elastic core unavailable" in rm_log
+    assert "falls back to stock" in rm_log
+
+    # The RM restarts its core; it resyncs and places the next application.
+    wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+    assert set(core_pids(core)).isdisjoint(pids)
+    nxt = ShellAppSpec("ds-after-crash", num_containers=3, memory_mb=768, vcores=1)
+    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
+        report = submit_distributed_shell(cluster, nxt).wait(timeout_seconds=300)
+        recorder.poll_once()
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    assert_placed_by_core(recorder.placements(report.app_id), decisions, cluster)
+
+
+@pytest.mark.spark
+def test_d_spark_executors_are_placed_by_the_core(
+    elastic: tuple[LocalCluster, CoreSetup],
+) -> None:
+    cluster, core = elastic
+    wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+    job = SparkJobSpec(num_executors=2)
+
+    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
+        report = submit_spark_job(cluster, job).wait(timeout_seconds=420)
+        recorder.poll_once()
+
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    placements = recorder.placements(report.app_id)
+    executors = [p for p in placements if p.ran and not p.is_am]
+    assert len(executors) == job.num_executors, placements
+    assert_placed_by_core(placements, decisions, cluster)
