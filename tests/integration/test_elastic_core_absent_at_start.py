@@ -41,7 +41,7 @@ def test_c_rm_schedules_without_the_core_and_takes_it_on_when_it_appears() -> No
                 recorder.poll_once()
             assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
             placements = recorder.placements(report.app_id)
-            assert len([p for p in placements if not p.is_am]) == second.num_containers
+            assert len([p for p in placements if p.ran and not p.is_am]) == second.num_containers
             for placement in placements:
                 assert decisions.decided(placement.app_id, placement.node_id), placement
         finally:

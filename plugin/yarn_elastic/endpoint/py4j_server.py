@@ -88,7 +88,9 @@ class Py4JEndpoint:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            # Only the Python server: ClientServer.shutdown() would first dial the Java side to
+            # say goodbye, and the shim deliberately runs no Java server to dial.
+            self._server.shutdown_callback_server()
             self._server = None
 
 
