@@ -14,17 +14,20 @@ import numpy as np
 
 from yarn_elastic.messages import Placement
 from yarn_elastic.picture import PictureSnapshot
+from yarn_elastic.scheduling import flat
 from yarn_elastic.scheduling.framework import (
     CycleInput,
     CycleProgress,
     NodeState,
     Policy,
 )
+from yarn_elastic.scheduling.plugins import PartitionMatch, StrictLocality
 from yarn_elastic.scheduling.tables import (
     FIT_TOLERANCE,
     SCORE_DECIMALS,
     BoolArray,
     CandidateTable,
+    IntArray,
     NodeTable,
     build_tables,
 )
@@ -42,11 +45,47 @@ class SchedulingDecision:
         return sum(p.count for p in self.placements)
 
 
-def schedule(snapshot: PictureSnapshot, policy: Policy) -> SchedulingDecision:
+def schedule(
+    snapshot: PictureSnapshot, policy: Policy, one_at_a_time: bool = False
+) -> SchedulingDecision:
+    """The plan for one cycle. `one_at_a_time` forces the general loop even where the flat
+    packer applies (the two decide the same; tests compare them)."""
     started = time.perf_counter()
     tables = build_tables(snapshot, policy.demand_model, policy.queue_sort.key)
-    cycle = CycleInput(snapshot, tables)
-    nodes, candidates = tables.nodes, tables.candidates
+    return decide(CycleInput(snapshot, tables), policy, started, one_at_a_time)
+
+
+def decide(
+    cycle: CycleInput, policy: Policy, started: float, one_at_a_time: bool = False
+) -> SchedulingDecision:
+    nodes, candidates = cycle.nodes, cycle.candidates
+    order = policy.node_order.order(nodes, cycle.tables.scored)
+    if not one_at_a_time and flat.applies(policy, cycle):
+        plan, visited = flat.pack(cycle, order, _static_table(cycle, policy))
+    else:
+        plan, visited = _pack_one_at_a_time(cycle, policy, order)
+    placements = tuple(
+        Placement(candidates.asks[rank].key, nodes.ids[node_index], int(count), score_after)
+        for (rank, node_index), (count, score_after) in plan.items()
+    )
+    elapsed_ms = (time.perf_counter() - started) * 1000.0
+    return SchedulingDecision(placements, policy.name, visited, elapsed_ms)
+
+
+def _static_table(cycle: CycleInput, policy: Policy) -> BoolArray:
+    """(N, U): what every static filter permits, for all nodes at once."""
+    allowed = np.ones((len(cycle.nodes.ids), cycle.candidates.size), dtype=bool)
+    for plugin in policy.filters:
+        if isinstance(plugin, (PartitionMatch, StrictLocality)):
+            allowed &= plugin.table(cycle).T
+    return allowed
+
+
+def _pack_one_at_a_time(
+    cycle: CycleInput, policy: Policy, order: IntArray
+) -> tuple[flat.Plan, int]:
+    """Algorithm 1 as written: one container per turn, every plugin asked every turn."""
+    nodes, candidates = cycle.nodes, cycle.candidates
     progress = CycleProgress(
         remaining=np.array([a.count for a in candidates.asks], dtype=np.int64),
         active=np.ones(candidates.size, dtype=bool),
@@ -57,11 +96,11 @@ def schedule(snapshot: PictureSnapshot, policy: Policy) -> SchedulingDecision:
     score = policy.score.prepare(cycle)
     heads = [0] * candidates.size  # position of each group's first ask with containers left
     leader = np.array([m[0] for m in candidates.members], dtype=np.int64)
-    plan: dict[tuple[int, int], list[float]] = {}  # (ask rank, node) -> [count, score]
+    plan: flat.Plan = {}
     may_fit = _may_fit_any(nodes, candidates, progress.active)
     visited = 0
 
-    for node_index in policy.node_order.order(nodes, tables.scored).tolist():
+    for node_index in order.tolist():
         if not progress.active.any():
             break
         if not may_fit[node_index]:
@@ -93,13 +132,7 @@ def schedule(snapshot: PictureSnapshot, policy: Policy) -> SchedulingDecision:
             if progress.remaining[rank] == 0 and _advance(group, heads, leader, candidates,
                                                          progress):
                 may_fit &= _may_fit_any(nodes, candidates, progress.active)
-
-    placements = tuple(
-        Placement(candidates.asks[rank].key, nodes.ids[node_index], int(count), score_after)
-        for (rank, node_index), (count, score_after) in plan.items()
-    )
-    elapsed_ms = (time.perf_counter() - started) * 1000.0
-    return SchedulingDecision(placements, policy.name, visited, elapsed_ms)
+    return plan, visited
 
 
 def _advance(

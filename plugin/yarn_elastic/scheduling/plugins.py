@@ -49,11 +49,19 @@ class PartitionMatch:
     static = True
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
+        return _by_constraint(self._per_constraint(cycle), cycle.candidates.constraint)
+
+    def table(self, cycle: CycleInput) -> BoolArray:
+        """(U, N): may group u go to node n, for every pair at once."""
+        result: BoolArray = self._per_constraint(cycle)[cycle.candidates.constraint]
+        return result
+
+    def _per_constraint(self, cycle: CycleInput) -> BoolArray:
         partitions = np.array(cycle.nodes.partitions, dtype=object)
-        allowed = np.array(
+        allowed: BoolArray = np.array(
             [partitions == c.partition for c in cycle.candidates.constraints], dtype=bool
         ).reshape(len(cycle.candidates.constraints), len(partitions))
-        return _by_constraint(allowed, cycle.candidates.constraint)
+        return allowed
 
 
 class StrictLocality:
@@ -63,6 +71,14 @@ class StrictLocality:
     static = True
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
+        return _by_constraint(self._per_constraint(cycle), cycle.candidates.constraint)
+
+    def table(self, cycle: CycleInput) -> BoolArray:
+        """(U, N): may group u go to node n, for every pair at once."""
+        result: BoolArray = self._per_constraint(cycle)[cycle.candidates.constraint]
+        return result
+
+    def _per_constraint(self, cycle: CycleInput) -> BoolArray:
         places = list(zip(cycle.nodes.ids, cycle.nodes.racks, strict=True))
         rows = []
         for constraint in cycle.candidates.constraints:
@@ -71,8 +87,8 @@ class StrictLocality:
             else:
                 named = [i in constraint.nodes or r in constraint.racks for i, r in places]
                 rows.append(np.array(named, dtype=bool))
-        allowed = np.array(rows, dtype=bool).reshape(len(rows), len(places))
-        return _by_constraint(allowed, cycle.candidates.constraint)
+        allowed: BoolArray = np.array(rows, dtype=bool).reshape(len(rows), len(places))
+        return allowed
 
 
 def _by_constraint(allowed: BoolArray, constraint_of_group: IntArray) -> NodeFilter:
