@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -117,6 +118,7 @@ class CycleReply:
     message: str = ""
     placements: tuple[Placement, ...] = ()
     decide_ms: float = 0.0
+    handle_ms: float | None = None  # optional: the core's whole handling, decode to encoded
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,11 @@ class _Fields:
         if not math.isfinite(value):
             raise MessageError(f"{self._name(field)}: must be a finite number")
         return float(value)
+
+    def optional_number(self, field: str) -> float | None:
+        if self._get(field, None) is None:
+            return None
+        return self.number(field)
 
     def boolean(self, field: str, default: bool | None = None) -> bool:
         value = self._get(field, ... if default is None else default)
@@ -362,6 +369,7 @@ def _cycle_reply(f: _Fields) -> CycleReply:
         message=f.string("message"),
         placements=f.objects("placements", _placement),
         decide_ms=f.number("decide_ms"),
+        handle_ms=f.optional_number("handle_ms"),
     )
 
 
@@ -438,7 +446,7 @@ def encode_curves(curves: Curves) -> list[list[int | float]]:
 
 def _to_json(message: Message) -> dict[str, Any]:
     if isinstance(message, CycleReply):
-        return {
+        reply = {
             "schema": SCHEMA,
             "type": "cycle_reply",
             "seq": message.seq,
@@ -450,6 +458,9 @@ def _to_json(message: Message) -> dict[str, Any]:
                 for p in message.placements
             ],
         }
+        if message.handle_ms is not None:
+            reply["handle_ms"] = round(message.handle_ms, 3)
+        return reply
     if isinstance(message, HelloReply):
         return {
             "schema": message.schema,
@@ -541,8 +552,17 @@ def encode_message(message: Message) -> bytes:
     return json.dumps(_to_json(message), separators=(",", ":")).encode()
 
 
-def encode_reply(reply: Reply) -> bytes:
-    return encode_message(reply)
+def encode_reply(reply: Reply, started: float | None = None) -> bytes:
+    """Encode a reply. Given `started` (a `time.perf_counter()` reading taken when the request
+    arrived), a cycle_reply also carries `handle_ms`: the time from then to the end of this
+    encoding, so the shim can tell the core's own time from the Py4J crossing."""
+    encoded = encode_message(reply)
+    if started is None or not isinstance(reply, CycleReply):
+        return encoded
+    handle_ms = round((time.perf_counter() - started) * 1000.0, 3)
+    # Appended to the finished bytes rather than encoded with the rest, so that encoding the
+    # plan itself is inside the figure. `encoded` is one compact JSON object ending in "}".
+    return encoded[:-1] + b',"handle_ms":' + repr(handle_ms).encode() + b"}"
 
 
 def flat(cpu_vcores: float, memory_mb: float, disk: float = 0.0, network: float = 0.0) -> Curves:

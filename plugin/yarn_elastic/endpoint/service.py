@@ -29,6 +29,7 @@ from yarn_elastic.messages import (
 )
 from yarn_elastic.picture import ClusterPicture
 from yarn_elastic.scheduling import Policy, schedule
+from yarn_elastic.scheduling.tables import TableCache
 
 LOG = logging.getLogger(__name__)
 
@@ -65,19 +66,23 @@ class CoreService:
         self._lock = threading.Lock()  # Py4J may call from several Java threads
         self._summary_every = max(1, summary_every)
         self._clock_ms = clock_ms
+        self._cache = TableCache()  # node arrays kept between cycles (decisions unchanged)
+        self._cache_policy = policy
 
     def exchange(self, message: bytes | bytearray) -> bytes:
         with self._lock:
+            started = time.perf_counter()
             try:
-                return self._exchange(bytes(message))
+                return self._exchange(bytes(message), started)
             except Exception as exc:  # a bug here must reach the shim as a reason, not a crash
                 LOG.exception("exchange failed")
                 self.stats.errors += 1
                 return encode_reply(
-                    CycleReply(_seq_of(message), "error", f"core internal error: {exc!r}")
+                    CycleReply(_seq_of(message), "error", f"core internal error: {exc!r}"),
+                    started,
                 )
 
-    def _exchange(self, data: bytes) -> bytes:
+    def _exchange(self, data: bytes, started: float) -> bytes:
         try:
             request = decode_request(data)
         except MessageError as exc:
@@ -88,9 +93,9 @@ class CoreService:
                     HelloReply(__version__, "incompatible", f"core speaks schema {SCHEMA}")
                 )
             LOG.warning("rejected a message from the shim: %s", exc)
-            return encode_reply(CycleReply(_seq_of(data), "error", str(exc)))
+            return encode_reply(CycleReply(_seq_of(data), "error", str(exc)), started)
         if isinstance(request, CycleRequest):
-            return encode_reply(self.cycle(request))
+            return encode_reply(self.cycle(request), started)
         LOG.info("shim %s (rm_id %s) connected", request.shim_version, request.rm_id)
         return encode_reply(HelloReply(__version__, "ok"))
 
@@ -104,7 +109,9 @@ class CoreService:
             LOG.info("cycle %d: asking the shim for a full picture: %s", request.seq,
                      outcome.reason)
             return CycleReply(request.seq, "need_full", outcome.reason)
-        decision = schedule(self.picture.snapshot(), self.policy)
+        if self._cache_policy is not self.policy:  # a swapped policy starts a fresh cache
+            self._cache, self._cache_policy = TableCache(), self.policy
+        decision = schedule(self.picture.snapshot(), self.policy, cache=self._cache)
         self.stats.last_decide_ms = decision.decide_ms
         now = self.stats.last_cycle_ms
         self._log.extend(LoggedPlacement(request.seq, now, p) for p in decision.placements)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from yarn_elastic.messages import App, Ask, Container, Node
-from yarn_elastic.resources import CurveArray, to_array
+from yarn_elastic.resources import CurveArray, finish_slot, to_array
 
 
 class DemandModel(Protocol):
@@ -29,6 +29,12 @@ class DemandModel(Protocol):
         """What the node has already given out, slot 0 being now."""
         ...
 
+    def container_ends(self, container: Container) -> int | None:
+        """The slot (from the container's start) from which its demand is 0 for ever, None if
+        it never ends: `finish_slot(container_demand(c))`, asked of every running container
+        every cycle, so worth answering without building the curve."""
+        ...
+
 
 class RmAllocatedDemandModel:
     """Trust the RM's numbers: asks need their size, nodes have capacity minus allocated."""
@@ -41,3 +47,8 @@ class RmAllocatedDemandModel:
 
     def node_committed(self, node: Node, containers: Sequence[Container]) -> CurveArray:
         return to_array(node.allocated)
+
+    def container_ends(self, container: Container) -> int | None:
+        if any(curve[-1] != 0 for curve in container.allocated):
+            return None  # the RM's allocation holds until the container finishes
+        return finish_slot(self.container_demand(container))

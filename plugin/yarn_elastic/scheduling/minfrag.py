@@ -29,6 +29,7 @@ from yarn_elastic.scheduling.tables import (
     CandidateTable,
     IntArray,
     NodeTable,
+    TableCache,
     build_tables,
 )
 
@@ -46,12 +47,17 @@ class SchedulingDecision:
 
 
 def schedule(
-    snapshot: PictureSnapshot, policy: Policy, one_at_a_time: bool = False
+    snapshot: PictureSnapshot,
+    policy: Policy,
+    one_at_a_time: bool = False,
+    cache: TableCache | None = None,
 ) -> SchedulingDecision:
     """The plan for one cycle. `one_at_a_time` forces the general loop even where the flat
-    packer applies (the two decide the same; tests compare them)."""
+    packer applies (the two decide the same; tests compare them). A `cache` kept between
+    cycles saves rebuilding the arrays of nodes that did not change; it never changes the plan.
+    """
     started = time.perf_counter()
-    tables = build_tables(snapshot, policy.demand_model, policy.queue_sort.key)
+    tables = build_tables(snapshot, policy.demand_model, policy.queue_sort.key, cache)
     return decide(CycleInput(snapshot, tables), policy, started, one_at_a_time)
 
 

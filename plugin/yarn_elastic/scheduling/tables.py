@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from yarn_elastic.messages import App, Ask, Container
+from yarn_elastic.messages import App, Ask, Container, Node
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import (
     RESOURCES,
@@ -94,11 +94,38 @@ class Tables:
 QueueKey = Callable[[Ask, "App | None"], tuple[object, ...]]
 
 
+@dataclass
+class _NodeEntry:
+    node: Node
+    running: tuple[Container, ...]
+    capacity: CurveArray
+    committed: CurveArray
+    ends: tuple[tuple[int, int], ...]  # (slots from start, start_ms) of containers that end
+
+
+@dataclass
+class TableCache:
+    """Per-node arrays kept between cycles.
+
+    A node's entry is reused while the picture holds the very same `Node` object and the very
+    same `Container` objects on it (the picture replaces an object whenever the shim sends it
+    again), and the demand model is the same object: a demand model answers as a pure function
+    of what it is given, and one that learns is swapped in as a new object.
+    """
+
+    model: DemandModel | None = None
+    entries: dict[str, _NodeEntry] = field(default_factory=dict)
+
+
 def build_tables(
-    snapshot: PictureSnapshot, model: DemandModel, queue_key: QueueKey
+    snapshot: PictureSnapshot,
+    model: DemandModel,
+    queue_key: QueueKey,
+    cache: TableCache | None = None,
 ) -> Tables:
-    node_parts = _node_parts(snapshot, model)
-    asks = sorted(snapshot.asks, key=lambda a: queue_key(a, snapshot.apps.get(a.app)))
+    node_parts = _node_parts(snapshot, model, cache or TableCache())
+    pending = (a for a in snapshot.asks if a.count > 0)
+    asks = sorted(pending, key=lambda a: queue_key(a, snapshot.apps.get(a.app)))
     apps = tuple(snapshot.apps.get(a.app) for a in asks)
     demands = [model.ask_demand(ask, app) for ask, app in zip(asks, apps, strict=True)]
     horizon = max(
@@ -149,34 +176,53 @@ class _NodeParts:
         )
 
 
-def _node_parts(snapshot: PictureSnapshot, model: DemandModel) -> _NodeParts:
+def _node_parts(snapshot: PictureSnapshot, model: DemandModel, cache: TableCache) -> _NodeParts:
     by_node: dict[str, list[Container]] = defaultdict(list)
     for container in snapshot.containers:
         by_node[container.node].append(container)
+    if cache.model is not model:
+        cache.model, cache.entries = model, {}
+    entries: dict[str, _NodeEntry] = {}
     parts = _NodeParts([], [], [], [], [], [])
     for node in snapshot.nodes:
-        running = by_node.get(node.id, [])
+        running = tuple(by_node.get(node.id, ()))
+        entry = cache.entries.get(node.id)
+        if entry is None or not _same_objects(entry, node, running):
+            entry = _NodeEntry(
+                node, running, to_array(node.capacity), model.node_committed(node, running),
+                _ends(running, model),
+            )
+        entries[node.id] = entry
         parts.ids.append(node.id)
         parts.racks.append(node.rack)
         parts.partitions.append(node.partition)
-        parts.capacity.append(to_array(node.capacity))
-        parts.committed.append(model.node_committed(node, running))
-        parts.finish.append(_earliest_finish(running, model, snapshot))
+        parts.capacity.append(entry.capacity)
+        parts.committed.append(entry.committed)
+        parts.finish.append(_earliest_finish(entry.ends, snapshot))
+    cache.entries = entries
     return parts
 
 
-def _earliest_finish(
-    running: Sequence[Container], model: DemandModel, snapshot: PictureSnapshot
-) -> int | None:
+def _same_objects(entry: _NodeEntry, node: Node, running: tuple[Container, ...]) -> bool:
+    return (
+        entry.node is node
+        and len(entry.running) == len(running)
+        and all(a is b for a, b in zip(entry.running, running, strict=True))
+    )
+
+
+def _ends(running: Sequence[Container], model: DemandModel) -> tuple[tuple[int, int], ...]:
+    found = ((model.container_ends(c), c.start_ms) for c in running)
+    return tuple((ends, start) for ends, start in found if ends is not None)
+
+
+def _earliest_finish(ends: Sequence[tuple[int, int]], snapshot: PictureSnapshot) -> int | None:
     """When the first running container on a node is predicted to end, in slots from now."""
     earliest: int | None = None
-    for container in running:
-        offset = (container.start_ms - snapshot.now_ms) // snapshot.slot_ms
-        ends = finish_slot(model.container_demand(container))
-        if ends is None or ends + offset <= 0:
-            # Never ends, or overran its prediction: no usable finish time.
-            continue
-        relative = ends + offset
+    for slots, start_ms in ends:
+        relative = slots + (start_ms - snapshot.now_ms) // snapshot.slot_ms
+        if relative <= 0:
+            continue  # overran its prediction: no usable finish time
         earliest = relative if earliest is None else min(earliest, relative)
     return earliest
 

@@ -86,3 +86,24 @@ def test_removing_a_node_drops_its_containers() -> None:
     picture.apply(full())
     picture.apply(delta(2, 1, removed_nodes=("n:1",)))
     assert picture.snapshot().containers == ()
+
+
+def test_snapshot_order_stays_sorted_through_many_deltas() -> None:
+    import random
+
+    rng = random.Random(5)
+    picture = ClusterPicture()
+    picture.apply(full())
+    live: set[str] = {"c1"}
+    for seq in range(2, 60):
+        new = [Container(f"c{rng.randrange(500)}", "app_1", rng.choice(["n:1", "n:2"]),
+                         flat(1, 1024), 1500) for _ in range(rng.randrange(4))]
+        gone = tuple(rng.sample(sorted(live), min(len(live), rng.randrange(3))))
+        nodes = (node(f"n:{rng.randrange(3, 9)}", flat(2, 2048)),)
+        picture.apply(delta(seq, seq - 1, containers=tuple(new), removed_containers=gone,
+                            nodes=nodes, removed_nodes=(f"n:{rng.randrange(3, 9)}",)))
+        live = (live | {c.id for c in new}) - set(gone)
+        snap = picture.snapshot()
+        assert [c.id for c in snap.containers] == sorted(c.id for c in snap.containers)
+        assert [n.id for n in snap.nodes] == sorted(picture.nodes)
+        assert len(snap.containers) == len(picture.containers)

@@ -40,3 +40,32 @@ def test_decision_log_is_bounded() -> None:
     service.exchange((EXAMPLES / "cycle_request_delta.json").read_bytes())
     assert [d.seq for d in service.decisions_since(-1)] == [2]
     assert service.status()["cycles"] == 2
+
+
+def test_every_cycle_reply_carries_handle_ms() -> None:
+    service = CoreService(minfrag_policy())
+    ok = json.loads(service.exchange((EXAMPLES / "cycle_request_full.json").read_bytes()))
+    bad = json.loads(service.exchange(b"{not json"))
+    assert ok["status"] == "ok" and ok["handle_ms"] >= ok["decide_ms"] >= 0
+    assert bad["status"] == "error" and bad["handle_ms"] >= 0
+
+
+def test_kept_node_arrays_never_change_the_plan() -> None:
+    # The service keeps node arrays between cycles; a fresh schedule of the same picture
+    # must give the same plan after every delta of a moving synthetic cluster.
+    import random
+    import sys
+
+    from yarn_elastic.scheduling import schedule
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from benchmarks.cycle.core_only import SyntheticCluster
+
+    cluster = SyntheticCluster(60, random.Random(3))
+    service = CoreService(minfrag_policy())
+    for message in [cluster.full()] + [cluster.delta() for _ in range(8)]:
+        reply = json.loads(service.exchange(message))
+        fresh = schedule(service.picture.snapshot(), minfrag_policy())
+        assert [(p["ask"], p["node"], p["count"]) for p in reply["placements"]] == [
+            (p.ask, p.node, p.count) for p in fresh.placements
+        ]
