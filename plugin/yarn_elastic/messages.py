@@ -255,6 +255,44 @@ def _kind(value: object) -> str:
 
 def decode_curves(raw: object, path: str) -> Curves:
     """Validate a resource quantity: four non-empty arrays of finite, non-negative numbers."""
+    curves = _well_formed_curves(raw)
+    return curves if curves is not None else _decode_curves_strictly(raw, path)
+
+
+_NUMBER_TYPES = (int, float)
+
+
+def _well_formed_curves(raw: object) -> Curves | None:
+    """The curves of a well-formed quantity, or None to let the strict path name the problem.
+
+    Tens of thousands of curves arrive in a full picture, so the usual case is checked with as
+    few Python operations as possible: exact types (JSON gives plain int, float, list; bool is
+    not a number here) and one range check per curve.
+    """
+    if type(raw) is not list or len(raw) != len(RESOURCE_NAMES):
+        return None
+    out = []
+    for curve in raw:
+        if type(curve) is not list or not curve:
+            return None
+        for value in curve:
+            if type(value) not in _NUMBER_TYPES:
+                return None
+        try:
+            values = tuple(map(float, curve))
+        except OverflowError:
+            return None
+        # A NaN anywhere makes the sum NaN, and every comparison with NaN is false.
+        if not (min(values) >= 0.0 and sum(values) <= _LARGEST):
+            return None
+        out.append(values)
+    return tuple(out)
+
+
+_LARGEST = 1.7976931348623157e308
+
+
+def _decode_curves_strictly(raw: object, path: str) -> Curves:
     if not isinstance(raw, list) or len(raw) != len(RESOURCE_NAMES):
         raise MessageError(
             f"{path}: expected an array of {len(RESOURCE_NAMES)} curves "
