@@ -7,14 +7,13 @@ The shim either launches this as a child process (`yarn.elastic.core.command`, w
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import signal
 import stat
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -60,11 +59,11 @@ JAVA_PORT = Key(
     "yarn.elastic.core.java-port", 25333, non_negative_int, "a TCP port",
     "Port of the shim's Py4J Java server (used only if the core ever calls into Java).",
 )
+# Agents' gzip reports and estimator uploads; the depository applies its own, finer limits.
+MAX_HTTP_BODY_BYTES = 64 << 20
+
 KEYS = (PORT, AUTH_TOKEN_FILE, HTTP_PORT, HTTP_ADDRESS, DECISION_LOG_SIZE, SUMMARY_EVERY,
         JAVA_PORT)
-
-OPTIONAL_ROUTE_MODULES = ("yarn_elastic.depository.http", "yarn_elastic.estimator.http")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--conf-dir", type=Path, default=None,
@@ -116,8 +115,14 @@ def load_conf(conf_dir: Path | None) -> dict[str, str]:
     return read_configuration([site])
 
 
-def build_router(service: object, conf: Mapping[str, str]) -> Router:
+def build_router(
+    service: object, conf: Mapping[str, str]
+) -> tuple[Router, list[Callable[[], None]]]:
+    """The core's HTTP API: its own status and decisions, the usage depository and the
+    estimator. Returns the router and what to close on shutdown."""
+    from yarn_elastic.depository.http import add_routes as add_depository_routes
     from yarn_elastic.endpoint.service import CoreService
+    from yarn_elastic.estimator.http import add_routes as add_estimator_routes
 
     assert isinstance(service, CoreService)
     router = Router()
@@ -137,30 +142,10 @@ def build_router(service: object, conf: Mapping[str, str]) -> Router:
         ]})
 
     router.add("GET", "/ws/v1/elastic/decisions", decisions)
-    mount_optional_routes(router, conf)
-    return router
-
-
-def mount_optional_routes(router: Router, conf: Mapping[str, str]) -> list[str]:
-    """Where other components (usage depository, estimator) hang their HTTP routes.
-
-    Each module in OPTIONAL_ROUTE_MODULES that exists must expose `mount(router, conf)`.
-    """
-    mounted = []
-    for name in OPTIONAL_ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        mount = getattr(module, "mount", None)
-        if mount is None:
-            LOG.warning("%s has no mount(router, conf); its routes are not served", name)
-            continue
-        mount(router, conf)
-        mounted.append(name)
-    return mounted
+    depository = add_depository_routes(router, conf)
+    # One database file for usage history and skylines (docs/depository.md, estimator.md).
+    estimator = add_estimator_routes(router, conf, db_path=depository.store.path)
+    return router, [estimator.store.close, depository.store.close]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -194,8 +179,8 @@ def run(args: argparse.Namespace) -> int:
                           SUMMARY_EVERY.read(conf))
     stop = threading.Event()
     try:
-        http = HttpServer(build_router(service, conf), HTTP_ADDRESS.read(conf), http_port,
-                          1 << 20)
+        router, closers = build_router(service, conf)
+        http = HttpServer(router, HTTP_ADDRESS.read(conf), http_port, MAX_HTTP_BODY_BYTES)
         endpoint = Py4JEndpoint(service, port, token, JAVA_PORT.read(conf))
         py4j_port = endpoint.start()
     except OSError as exc:
@@ -219,5 +204,7 @@ def run(args: argparse.Namespace) -> int:
     stop.wait()
     endpoint.stop()
     http.stop()
+    for close in closers:
+        close()
     LOG.info("core stopped after %d cycles", service.stats.cycles)
     return 0

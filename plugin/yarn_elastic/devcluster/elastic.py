@@ -59,6 +59,7 @@ class CoreSetup:
     def standalone_command(self) -> list[str]:
         return [
             *core_command(),
+            "--conf-dir", str(self.log_file.parent.resolve() / "resourcemanager" / "conf"),
             "--port", str(self.py4j_port),
             "--auth-token-file", str(self.token_file),
             "--http-port", str(self.http_port),
@@ -79,13 +80,18 @@ def elastic_spec(
     token_file.write_text(secrets.token_hex(32))
     token_file.chmod(0o600)
     setup = CoreSetup(py4j_port, http_port, token_file, run_dir / "core.log", launched_by_rm)
+    # The core reads the RM's own yarn-site.xml, as an operator's would (layout.rm_conf_dir).
+    rm_conf_dir = run_dir.resolve() / "resourcemanager" / "conf"
     properties = {
         "yarn.elastic.core.address": f"127.0.0.1:{py4j_port}",
         "yarn.elastic.core.auth-token-file": str(token_file),
         "yarn.elastic.core.log-file": str(setup.log_file),
         # Launched: the RM appends --port and --auth-token-file. Standalone: no command.
         "yarn.elastic.core.command": " ".join(
-            [*core_command(), "--http-port", str(http_port)]) if launched_by_rm else "",
+            [*core_command(), "--conf-dir", str(rm_conf_dir), "--http-port", str(http_port)]
+        ) if launched_by_rm else "",
+        "yarn.elastic.core.http-port": str(http_port),
+        "yarn.elastic.depository.path": str(run_dir.resolve() / "core.db"),
         # A local cluster recovers from a killed core quickly rather than politely.
         "yarn.elastic.core.retry.max-backoff-ms": "2000",
         **base.extra_properties,

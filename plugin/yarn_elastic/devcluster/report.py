@@ -28,7 +28,10 @@ def placements_table(
     placements: Sequence[ContainerPlacement],
     app_names: dict[str, str],
     name_of: Callable[[str], str],
+    score_of: Callable[[ContainerPlacement], str] = lambda _p: "-",
 ) -> str:
+    """One row per container. `score_of` gives the DRR score the core left the node with when
+    it chose it for the container's application ("-" under the stock scheduler)."""
     rows = [
         (
             app_names.get(p.app_id, p.app_id),
@@ -37,7 +40,8 @@ def placements_table(
             f"{name_of(p.node_id)} ({p.node_id})",
             f"{p.memory_mb} MB",
             str(p.vcores),
+            score_of(p),
         )
         for p in placements
     ]
-    return _table(("app", "container", "role", "node", "memory", "vcores"), rows)
+    return _table(("app", "container", "role", "node", "memory", "vcores", "DRR score"), rows)
