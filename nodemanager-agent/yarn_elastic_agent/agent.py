@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from yarn_elastic.depository.report import app_id_of
@@ -33,11 +34,22 @@ class Agent:
         self._node_samples: list[dict[str, Any]] = []
         self._users: dict[str, str | None] = {}
         self.ticks = 0
+        # Samples taken of each live container (one per tick); logged when it goes away.
+        self.samples_taken: dict[str, int] = {}
 
     def tick(self) -> None:
         """Take one sample of every container and queue it for the next report."""
         _, samples, node = self.sampler.sample()
         self.ticks += 1
+        live = {s["container_id"] for s in samples}
+        for container_id in live - self.samples_taken.keys():
+            LOG.info("container %s found", container_id)
+        for container_id in self.samples_taken.keys() - live:
+            # Operators (and the integration test) compare this count with the depository's.
+            LOG.info("container %s gone after %d samples", container_id,
+                     self.samples_taken.pop(container_id))
+        for container_id in live:
+            self.samples_taken[container_id] = self.samples_taken.get(container_id, 0) + 1
         self._users.update(self.sampler.users)
         self._samples.extend(samples)
         if node is not None:
@@ -65,6 +77,11 @@ class Agent:
         LOG.info("agent on %s: sampling every %.1f s, reporting to %s, spool %s",
                  self.settings.node_id, self.settings.interval_s, self.settings.reports_url,
                  self.settings.spool_dir)
+        if not any(Path(d).is_dir() for d in self.settings.local_dirs):
+            LOG.warning("none of the NodeManager's local dirs %s exists here; containers are "
+                        "found by command line, working directory or CONTAINER_ID only, and "
+                        "another NodeManager's on this host would be counted too "
+                        "(set yarn.nodemanager.local-dirs)", ",".join(self.settings.local_dirs))
         self.sender.start()
         next_tick = next_report = time.monotonic()
         try:
@@ -83,4 +100,6 @@ class Agent:
         finally:
             self.flush()
             self.sender.stop(drain_s=min(5.0, self.settings.request_timeout_s))
+            for container_id, taken in sorted(self.samples_taken.items()):
+                LOG.info("container %s still running at stop: %d samples", container_id, taken)
             LOG.info("agent stopped; %d batches left in the spool for next time", len(self.spool))

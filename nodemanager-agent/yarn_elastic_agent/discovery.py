@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from yarn_elastic.depository.report import app_id_of
 
 LOG = logging.getLogger(__name__)
 CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d+_\d+_\d+_\d+")
@@ -111,6 +112,7 @@ class ProcessTable:
 
     def __init__(self) -> None:
         self._known: dict[int, _Known] = {}
+        self._local: dict[str, bool] = {}
         self._self = os.getpid()
 
     def refresh(self) -> None:
@@ -131,6 +133,17 @@ class ProcessTable:
     def process(self, pid: int) -> psutil.Process | None:
         known = self._known.get(pid)
         return None if known is None else known.process
+
+    def is_local(self, container_id: str, local_dirs: Iterable[str]) -> bool:
+        """`is_local_container`, remembered while the container has processes."""
+        known = self._local.get(container_id)
+        if known is None:
+            known = self._local[container_id] = is_local_container(local_dirs, container_id)
+        return known
+
+    def forget_containers_except(self, live: Iterable[str]) -> None:
+        keep = set(live)
+        self._local = {c: v for c, v in self._local.items() if c in keep}
 
     def own_container(self, pid: int) -> str | None:
         known = self._known.get(pid)
@@ -155,11 +168,33 @@ def _container_of(process: psutil.Process) -> str | None:
         return None
 
 
+def is_local_container(local_dirs: Iterable[str], container_id: str) -> bool:
+    """Whether this NodeManager keeps a directory for the container (nmPrivate or appcache).
+
+    The fallback rules name containers from anywhere on the host; where two NodeManagers share
+    a host (test clusters, several NMs per box) each agent must keep to its own NM's containers.
+    """
+    app_id = app_id_of(container_id)
+    for local_dir in local_dirs:
+        if Path(local_dir, "nmPrivate", app_id, container_id).is_dir():
+            return True
+        if any(Path(local_dir, "usercache").glob(f"*/appcache/{app_id}/{container_id}")):
+            return True
+    return False
+
+
 def find_containers(table: ProcessTable, local_dirs: Iterable[str]) -> dict[str, list[int]]:
     """Container id -> its pids, for one tick."""
+    local_dirs = list(local_dirs)
     table.refresh()
-    mapping = assign(table.facts(), read_pid_files(local_dirs), table.own_container)
+    roots = read_pid_files(local_dirs)
+    mapping = assign(table.facts(), roots, table.own_container)
     containers: dict[str, list[int]] = {}
     for pid, container_id in mapping.items():
         containers.setdefault(container_id, []).append(pid)
-    return containers
+    table.forget_containers_except(containers)
+    if not any(Path(d).is_dir() for d in local_dirs):
+        return containers  # local dirs unknown here (warned at start): every container counts
+    named = set(roots.values())
+    return {c: pids for c, pids in containers.items()
+            if c in named or table.is_local(c, local_dirs)}

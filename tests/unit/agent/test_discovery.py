@@ -12,12 +12,14 @@ from yarn_elastic_agent.discovery import (
     assign,
     container_id_in,
     find_containers,
+    is_local_container,
     read_pid_files,
 )
 
 C1 = "container_e01_1700000000000_0001_01_000002"
 C2 = "container_1700000000000_0002_01_000001"
 APP1 = "application_1700000000000_0001"
+APP2 = "application_1700000000000_0002"
 
 
 def test_pid_file_session_parent_and_cmdline_each_place_a_process() -> None:
@@ -82,6 +84,7 @@ def test_a_real_session_with_a_pid_file_is_found_with_its_children(tmp_path: Pat
 
 
 def test_a_container_without_pid_file_is_found_by_its_environment(tmp_path: Path) -> None:
+    (tmp_path / "usercache" / "alice" / "appcache" / APP2 / C2).mkdir(parents=True)
     child = subprocess.Popen(["sleep", "30"], env={**os.environ, "CONTAINER_ID": C2},
                              start_new_session=True)
     try:
@@ -90,3 +93,27 @@ def test_a_container_without_pid_file_is_found_by_its_environment(tmp_path: Path
     finally:
         child.kill()
         child.wait()
+
+
+def test_another_node_managers_container_on_the_same_host_is_not_claimed(
+    tmp_path: Path,
+) -> None:
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    (theirs / "usercache" / "alice" / "appcache" / APP2 / C2).mkdir(parents=True)
+    (ours / "nmPrivate").mkdir(parents=True)
+    child = subprocess.Popen(["sleep", "30"], env={**os.environ, "CONTAINER_ID": C2},
+                             start_new_session=True)
+    try:
+        assert C2 not in find_containers(ProcessTable(), [str(ours)])
+        assert find_containers(ProcessTable(), [str(theirs)]).get(C2) == [child.pid]
+        # Local dirs that do not exist here say nothing: fall back to claiming what we find.
+        assert find_containers(ProcessTable(), [str(tmp_path / "absent")]).get(C2) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_is_local_container_reads_nm_private_and_appcache(tmp_path: Path) -> None:
+    (tmp_path / "nmPrivate" / APP1 / C1).mkdir(parents=True)
+    assert is_local_container([str(tmp_path)], C1)
+    assert not is_local_container([str(tmp_path)], C2)

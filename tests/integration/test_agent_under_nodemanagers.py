@@ -1,0 +1,188 @@
+"""The agent under real NodeManagers, reporting to the real core (issue 3, tests 5b and 5c).
+
+One elastic cluster for the module: the RM loads the shim and launches the core, which serves
+the usage depository; one `yarn-elastic-agent` runs beside each NodeManager, sampling every
+second. Every container the NodeManagers ran must reach the depository under its own container
+id and its own node, with exactly as many samples as its agent says it took: none lost, none
+counted twice, even when the core is killed while the agents are reporting.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from yarn_elastic.devcluster.agents import (
+    TOKEN_KEY,
+    NodeManagerAgents,
+    depository_token_properties,
+    usage_of_app,
+)
+from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
+from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
+from yarn_elastic.devcluster.elastic import (
+    CoreSetup,
+    core_pids,
+    elastic_spec,
+    wait_for_core_state,
+)
+from yarn_elastic.devcluster.placement import ContainerPlacement
+from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
+from yarn_elastic.devcluster.spec import ClusterSpec
+
+pytestmark = pytest.mark.integration
+
+ACTIVE = 1
+INTERVAL_MS = 1000
+
+
+@dataclass
+class Rig:
+    cluster: LocalCluster
+    core: CoreSetup
+    agents: NodeManagerAgents
+    token: str
+
+
+@pytest.fixture(scope="module")
+def rig() -> Iterator[Rig]:
+    run_dir = new_run_dir("it-agents")
+    token_props = depository_token_properties(run_dir)
+    spec, core = elastic_spec(ClusterSpec(extra_properties=token_props), run_dir)
+    with LocalCluster.start(spec, run_dir, ready_timeout_seconds=240) as cluster:
+        wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+        with NodeManagerAgents.start(cluster, core.http_url, interval_ms=INTERVAL_MS) as agents:
+            token = Path(token_props[TOKEN_KEY]).read_text().strip()
+            yield Rig(cluster, core, agents, token)
+
+
+def ran(placements: list[ContainerPlacement]) -> list[ContainerPlacement]:
+    return [p for p in placements if p.ran]
+
+
+def wait_until_reported(
+    rig: Rig, app_id: str, placements: list[ContainerPlacement], timeout_seconds: float = 60
+) -> dict[str, dict[str, Any]]:
+    """Wait until each container's agent logs its end and the depository holds that many
+    samples; return the depository's containers by id. Fails naming what is missing."""
+    deadline = time.monotonic() + timeout_seconds
+    expected: dict[str, int] = {}
+    stored: dict[str, dict[str, Any]] = {}
+    while True:
+        expected = {}
+        for p in placements:
+            taken = rig.agents.agent_for(p.node_id).samples_taken().get(p.container_id)
+            if taken is not None:
+                expected[p.container_id] = taken
+        usage = usage_of_app(rig.core.http_url, rig.token, app_id)
+        stored = {c["container_id"]: c for c in (usage or {}).get("container_curves", [])}
+        have = {c: len(stored[c]["curve"]) for c in expected if c in stored}
+        if len(expected) == len(placements) and have == expected:
+            return stored
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{app_id}: agents took {expected} samples of {len(placements)} containers; "
+                f"the depository holds {have}"
+            )
+        time.sleep(0.5)
+
+
+def assert_reported_on_their_nodes(
+    rig: Rig, placements: list[ContainerPlacement], stored: dict[str, dict[str, Any]]
+) -> None:
+    for p in placements:
+        entry = stored[p.container_id]
+        assert entry["node"] == p.node_id, (p, entry["node"])
+        assert len(entry["curve"]) >= 2, (p.container_id, entry["curve"])
+        others = [a.name for a in rig.agents.agents
+                  if a.node_id != p.node_id and p.container_id in a.samples_taken()]
+        assert not others, f"{p.container_id} of {p.node_id} also claimed by agents {others}"
+
+
+def test_distributed_shell_containers_are_reported_by_id_on_their_node(rig: Rig) -> None:
+    app = ShellAppSpec("ds-agents", num_containers=3, memory_mb=512, vcores=1, sleep_seconds=6)
+    with rig.cluster.placement_recorder() as recorder:
+        report = submit_distributed_shell(rig.cluster, app).wait(timeout_seconds=240)
+        recorder.poll_once()
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    placements = ran(recorder.placements(report.app_id))
+    assert len([p for p in placements if not p.is_am]) == app.num_containers, placements
+
+    stored = wait_until_reported(rig, report.app_id, placements)
+
+    assert_reported_on_their_nodes(rig, placements, stored)
+    assert set(stored) == {p.container_id for p in placements}
+    usage = usage_of_app(rig.core.http_url, rig.token, report.app_id)
+    assert usage is not None
+    assert (usage["name"], usage["type"]) == ("ds-agents", "YARN")  # from the RM, via the agent
+    worker = next(p for p in placements if not p.is_am)
+    assert all(point["rss_bytes"] > 0 for point in stored[worker.container_id]["curve"])
+
+
+def test_killing_the_core_while_agents_report_loses_no_sample(rig: Rig) -> None:
+    app = ShellAppSpec("ds-agents-outage", num_containers=2, memory_mb=512, vcores=1,
+                       sleep_seconds=20)
+    with rig.cluster.placement_recorder() as recorder:
+        submitted = submit_distributed_shell(rig.cluster, app)
+        app_id = submitted.app_id()
+        deadline = time.monotonic() + 180
+        while not any(
+            f"container {p.container_id} found" in rig.agents.agent_for(p.node_id).log_text()
+            for p in ran(recorder.placements(app_id)) if not p.is_am
+        ):
+            assert time.monotonic() < deadline, "no agent found a worker container"
+            time.sleep(0.3)
+        warnings_before = {a.name: a.log_text().count("cannot reach the core")
+                           for a in rig.agents.agents}
+        pids = core_pids(rig.core)
+        assert pids, "the RM-launched core is not running"
+        killed_ms = int(time.time() * 1000)
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        # The link is really cut only if an agent tried to send and failed.
+        deadline = time.monotonic() + 30
+        while all(a.log_text().count("cannot reach the core") == warnings_before[a.name]
+                  for a in rig.agents.agents):
+            assert time.monotonic() < deadline, "no agent noticed the core was gone"
+            time.sleep(0.2)
+        wait_for_core_state(rig.cluster, ACTIVE, timeout_seconds=120)  # the RM restarts it
+        back_ms = int(time.time() * 1000)
+        report = submitted.wait(timeout_seconds=240)
+        recorder.poll_once()
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    placements = ran(recorder.placements(app_id))
+
+    stored = wait_until_reported(rig, app_id, placements)
+
+    assert_reported_on_their_nodes(rig, placements, stored)
+    rig.agents.wait_spools_empty(timeout_seconds=30)
+    # Samples taken while the core was down arrived after it came back.
+    for p in placements:
+        during = [pt for pt in stored[p.container_id]["curve"]
+                  if killed_ms <= pt["ts_ms"] <= back_ms]
+        assert during, f"{p.container_id}: no sample from the outage {killed_ms}-{back_ms}"
+
+
+@pytest.mark.spark
+def test_spark_executors_are_reported_with_their_cpu(rig: Rig) -> None:
+    job = SparkJobSpec(name="spark-agents", num_executors=2, samples=100000)
+    with rig.cluster.placement_recorder() as recorder:
+        report = submit_spark_job(rig.cluster, job).wait(timeout_seconds=420)
+        recorder.poll_once()
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    placements = ran(recorder.placements(report.app_id))
+    executors = [p for p in placements if not p.is_am]
+    assert len(executors) == job.num_executors, placements
+
+    stored = wait_until_reported(rig, report.app_id, placements)
+
+    assert_reported_on_their_nodes(rig, placements, stored)
+    for executor in executors:
+        cpu = max(point["cpu_cores"] for point in stored[executor.container_id]["curve"])
+        assert cpu > 0.05, (executor.container_id, stored[executor.container_id]["curve"])
