@@ -6,6 +6,8 @@ package org.yarnelastic.shim;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -59,6 +61,8 @@ final class CoreLink implements PlacementGate, Runnable {
   private final CycleRequestEncoder encoder;
 
   private volatile boolean active;
+  /** Set by RM threads when new work may be placeable; the cycle thread runs early. */
+  private volatile boolean wakeRequested;
   private volatile Plan plan;
   private volatile boolean running;
   private Thread thread;
@@ -83,10 +87,11 @@ final class CoreLink implements PlacementGate, Runnable {
 
   void start() {
     running = true;
-    LOG.info("yarn-elastic shim {} starting: core at {} ({}), cycle every {} ms, deadline {} ms,"
-        + " plan ttl {} ms; scheduling is stock CapacityScheduler until the core answers",
-        SHIM_VERSION, conf.coreAddressText, conf.launchesCore() ? "launched by the RM" : "external",
-        conf.cycleIntervalMs, conf.deadlineMs, conf.planTtlMs);
+    LOG.info("yarn-elastic shim {} starting: core at {} ({}), cycle every {} ms (at most every"
+        + " {} ms when new asks arrive), deadline {} ms, plan ttl {} ms; scheduling is stock"
+        + " CapacityScheduler until the core answers", SHIM_VERSION, conf.coreAddressText,
+        conf.launchesCore() ? "launched by the RM" : "external", conf.cycleIntervalMs,
+        conf.cycleMinIntervalMs, conf.deadlineMs, conf.planTtlMs);
     thread = new Thread(this, "yarn-elastic-cycle");
     thread.setDaemon(true);
     thread.start();
@@ -95,6 +100,7 @@ final class CoreLink implements PlacementGate, Runnable {
   void stop() {
     running = false;
     if (thread != null) {
+      LockSupport.unpark(thread);
       thread.interrupt();
       try {
         thread.join(5000);
@@ -112,20 +118,33 @@ final class CoreLink implements PlacementGate, Runnable {
     return active;
   }
 
+  /**
+   * Asks for the next cycle as soon as {@code yarn.elastic.cycle.min-interval-ms} allows,
+   * instead of at the next regular interval: an AM asked for containers, or a plan entry was
+   * used up while asks wait. Never blocks the caller (RM threads call this).
+   */
+  void wake() {
+    wakeRequested = true;
+    Thread cycleThread = thread;
+    if (cycleThread != null) {
+      LockSupport.unpark(cycleThread);
+    }
+  }
+
   @Override
   public void run() {
     while (running) {
-      long started = clock.nowMs();
+      long started = System.nanoTime();
+      wakeRequested = false; // wakes from here on lead to the next cycle
       step();
-      long sleep = conf.cycleIntervalMs - (clock.nowMs() - started);
-      if (sleep > 0) {
-        try {
-          Thread.sleep(sleep);
-        } catch (InterruptedException e) {
-          if (!running) {
-            return;
-          }
+      long earliest = started + TimeUnit.MILLISECONDS.toNanos(conf.cycleMinIntervalMs);
+      long latest = started + TimeUnit.MILLISECONDS.toNanos(conf.cycleIntervalMs);
+      while (running) {
+        long now = System.nanoTime();
+        if (now >= latest || (wakeRequested && now >= earliest)) {
+          break;
         }
+        LockSupport.parkNanos((wakeRequested ? earliest : latest) - now);
       }
     }
   }
@@ -275,9 +294,13 @@ final class CoreLink implements PlacementGate, Runnable {
   @Override
   public void allocated(String askKey, String nodeId) {
     Plan current = active ? plan : null;
-    if (current != null && current.consume(askKey, nodeId)) {
+    int left = current == null ? -1 : current.consume(askKey, nodeId);
+    if (left >= 0) {
       metrics.plannedAllocations.incrementAndGet();
       LOG.debug("allocated {} on {} as planned in cycle {}", askKey, nodeId, current.seq());
+      if (left == 0) {
+        wake(); // this part of the plan is spent; the ask may want more
+      }
     } else {
       metrics.fallbackAllocations.incrementAndGet();
     }

@@ -24,6 +24,7 @@ public final class ElasticConfiguration {
   public static final String CORE_LOG_FILE = PREFIX + "core.log-file";
   public static final String CORE_DEADLINE_MS = PREFIX + "core.deadline-ms";
   public static final String CYCLE_INTERVAL_MS = PREFIX + "cycle.interval-ms";
+  public static final String CYCLE_MIN_INTERVAL_MS = PREFIX + "cycle.min-interval-ms";
   public static final String PLAN_TTL_MS = PREFIX + "plan.ttl-ms";
   public static final String RETRY_INITIAL_MS = PREFIX + "core.retry.initial-backoff-ms";
   public static final String RETRY_MAX_MS = PREFIX + "core.retry.max-backoff-ms";
@@ -44,6 +45,7 @@ public final class ElasticConfiguration {
   public final String coreLogFile;
   public final int deadlineMs;
   public final int cycleIntervalMs;
+  public final int cycleMinIntervalMs;
   public final int planTtlMs;
   public final int retryInitialMs;
   public final int retryMaxMs;
@@ -60,6 +62,7 @@ public final class ElasticConfiguration {
     coreLogFile = conf.getTrimmed(CORE_LOG_FILE, defaultLogFile());
     deadlineMs = positiveInt(conf, CORE_DEADLINE_MS, 200);
     cycleIntervalMs = positiveInt(conf, CYCLE_INTERVAL_MS, 250);
+    cycleMinIntervalMs = positiveInt(conf, CYCLE_MIN_INTERVAL_MS, 20);
     planTtlMs = positiveInt(conf, PLAN_TTL_MS, 5000);
     retryInitialMs = positiveInt(conf, RETRY_INITIAL_MS, 500);
     retryMaxMs = positiveInt(conf, RETRY_MAX_MS, 30000);
@@ -75,6 +78,10 @@ public final class ElasticConfiguration {
       throw invalid(PLAN_TTL_MS, String.valueOf(planTtlMs),
           "at least " + CORE_DEADLINE_MS + " + " + CYCLE_INTERVAL_MS + " = "
               + (deadlineMs + cycleIntervalMs) + " ms, or every plan expires before the next");
+    }
+    if (cycleMinIntervalMs > cycleIntervalMs) {
+      throw invalid(CYCLE_MIN_INTERVAL_MS, String.valueOf(cycleMinIntervalMs),
+          "at most " + CYCLE_INTERVAL_MS + " (" + cycleIntervalMs + ")");
     }
     if (retryMaxMs < retryInitialMs) {
       throw invalid(RETRY_MAX_MS, String.valueOf(retryMaxMs),

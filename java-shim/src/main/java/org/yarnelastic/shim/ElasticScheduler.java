@@ -10,8 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ResourceRequest;
+import org.apache.hadoop.yarn.api.records.SchedulingRequest;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.Allocation;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
@@ -125,6 +132,29 @@ public class ElasticScheduler extends CapacityScheduler {
     }
     ElasticSchedulerMetrics.unregister();
     super.serviceStop();
+  }
+
+  /**
+   * CapacityScheduler's allocate, plus a wake-up for the cycle thread when the AM asked for
+   * containers or gave some back, so the core plans them now rather than at the next interval.
+   */
+  @Override
+  public Allocation allocate(ApplicationAttemptId applicationAttemptId,
+      List<ResourceRequest> ask, List<SchedulingRequest> schedulingRequests,
+      List<ContainerId> release, List<String> blacklistAdditions,
+      List<String> blacklistRemovals, ContainerUpdates updateRequests) {
+    Allocation allocation = super.allocate(applicationAttemptId, ask, schedulingRequests,
+        release, blacklistAdditions, blacklistRemovals, updateRequests);
+    CoreLink current = link;
+    if (current != null && (!isEmpty(ask) || !isEmpty(schedulingRequests)
+        || !isEmpty(release))) {
+      current.wake();
+    }
+    return allocation;
+  }
+
+  private static boolean isEmpty(List<?> list) {
+    return list == null || list.isEmpty();
   }
 
   /** The gate every {@link PlanGatedPlacementAllocator} consults. */

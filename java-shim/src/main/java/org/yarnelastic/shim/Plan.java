@@ -64,19 +64,22 @@ public final class Plan {
     return left.get() > 0 ? Verdict.PERMITTED : Verdict.USED_UP;
   }
 
-  /** Counts one allocation against the plan; returns false if the plan did not allow it. */
-  public boolean consume(String askKey, String nodeId) {
+  /**
+   * Counts one allocation against the plan. Returns how many the entry still allows after it,
+   * or -1 if the plan did not allow this allocation at all.
+   */
+  public int consume(String askKey, String nodeId) {
     AtomicInteger left = counter(askKey, nodeId);
     if (left == null) {
-      return false;
+      return -1;
     }
     while (true) {
       int current = left.get();
       if (current <= 0) {
-        return false;
+        return -1;
       }
       if (left.compareAndSet(current, current - 1)) {
-        return true;
+        return current - 1;
       }
     }
   }

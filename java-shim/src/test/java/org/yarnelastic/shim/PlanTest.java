@@ -4,8 +4,6 @@
 package org.yarnelastic.shim;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
 
 import java.util.Collections;
 import java.util.HashMap;
@@ -23,10 +21,11 @@ public class PlanTest {
     assertEquals(Plan.Verdict.NOT_IN_PLAN, plan.check("app#1#0", "b:1"));
     assertEquals(Plan.Verdict.NOT_IN_PLAN, plan.check("other#1#0", "a:1"));
     assertEquals(Plan.Verdict.PERMITTED, plan.check("app#1#0", "a:1"));
-    assertTrue(plan.consume("app#1#0", "a:1"));
-    assertTrue(plan.consume("app#1#0", "a:1"));
+    assertEquals(1, plan.consume("app#1#0", "a:1"));
+    assertEquals(0, plan.consume("app#1#0", "a:1"));
     assertEquals(Plan.Verdict.USED_UP, plan.check("app#1#0", "a:1"));
-    assertFalse(plan.consume("app#1#0", "a:1"));
+    assertEquals(-1, plan.consume("app#1#0", "a:1"));
+    assertEquals(-1, plan.consume("app#1#0", "b:1"));
     assertEquals(1, plan.entries());
   }
 
