@@ -1,7 +1,7 @@
 """The core's own handling of one cycle_request (decode, apply, schedule, encode), no Py4J.
 
 Run: .venv/bin/python -m benchmarks.cycle.core_only [--nodes 100,1000,5000] [--full 5]
-     [--deltas 40] [--profile]
+     [--deltas 40] [--parts] [--profile]
 
 Synthetic cluster (seed 8): nodes of three sizes (16/32/64 vcores, 4 GiB per vcore), each
 0-100 % used by running containers whose sizes sum to the node's `allocated`; 1000 pending asks
@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yarn_elastic.endpoint.service import CoreService
+from yarn_elastic.messages import CycleReply, decode_request, encode_reply
+from yarn_elastic.picture import ClusterPicture
 from yarn_elastic.scheduling import minfrag_policy
+from yarn_elastic.scheduling.framework import CycleInput
+from yarn_elastic.scheduling.minfrag import decide
+from yarn_elastic.scheduling.tables import TableCache, build_tables
 
 NOW_MS = 1_700_000_000_000
 SLOT_MS = 1000
@@ -187,11 +192,46 @@ def measure(n_nodes: int, fulls: int, deltas: int) -> dict[str, Any]:
     }
 
 
+PARTS = ("decode", "apply", "snapshot", "tables", "decide", "encode")
+
+
+def measure_parts(n_nodes: int, deltas: int) -> dict[str, dict[str, float]]:
+    """The delta cycle's time split into the steps `CoreService` takes, each timed alone."""
+    cluster = SyntheticCluster(n_nodes, random.Random(8))
+    policy = minfrag_policy()
+    picture, cache = ClusterPicture(), TableCache()
+    picture.apply(decode_request(cluster.full()))
+    build_tables(picture.snapshot(), policy.demand_model, policy.queue_sort.key, cache)
+    samples: dict[str, list[float]] = {part: [] for part in PARTS + ("total",)}
+    for _ in range(deltas):
+        message = cluster.delta()
+        marks = [time.perf_counter()]
+        request = decode_request(message)
+        marks.append(time.perf_counter())
+        picture.apply(request)
+        marks.append(time.perf_counter())
+        snapshot = picture.snapshot()
+        marks.append(time.perf_counter())
+        tables = build_tables(snapshot, policy.demand_model, policy.queue_sort.key, cache)
+        marks.append(time.perf_counter())
+        decision = decide(CycleInput(snapshot, tables), policy, marks[-1])
+        marks.append(time.perf_counter())
+        reply = CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms)
+        encode_reply(reply, marks[0])
+        marks.append(time.perf_counter())
+        for part, begin, end in zip(PARTS, marks[:-1], marks[1:], strict=True):
+            samples[part].append((end - begin) * 1000.0)
+        samples["total"].append((marks[-1] - marks[0]) * 1000.0)
+    return {part: _percentiles(values) for part, values in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nodes", default="100,1000,5000", help="comma-separated node counts")
     parser.add_argument("--full", type=int, default=5, help="full messages timed per size")
     parser.add_argument("--deltas", type=int, default=40, help="delta messages timed per size")
+    parser.add_argument("--parts", action="store_true",
+                        help="time each step of a delta cycle (decode ... encode) separately")
     parser.add_argument("--profile", action="store_true",
                         help="profile one full and the deltas at the largest size (cProfile)")
     args = parser.parse_args()
@@ -203,6 +243,13 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.runcall(measure, sizes[-1], args.full, args.deltas)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        return
+    if args.parts:
+        for n in sizes:
+            parts = measure_parts(n, args.deltas)
+            print(f"{n:>5} nodes, delta cycle p50 / p99 ms: " + " | ".join(
+                f"{part} {v['p50_ms']} / {v['p99_ms']}" for part, v in parts.items()
+            ))
         return
     for n in sizes:
         row = measure(n, args.full, args.deltas)

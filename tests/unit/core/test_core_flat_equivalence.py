@@ -7,15 +7,16 @@ locality, asks of unknown applications, fractional sizes and more nodes than one
 
 from __future__ import annotations
 
+import numpy as np
 from core_builders import app, ask, node, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yarn_elastic.messages import Locality, flat
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.scheduling import minfrag_policy, schedule
-from yarn_elastic.scheduling.flat import applies
+from yarn_elastic.scheduling.flat import applies, rounded_score
 from yarn_elastic.scheduling.framework import CycleInput
-from yarn_elastic.scheduling.tables import build_tables
+from yarn_elastic.scheduling.tables import SCORE_DECIMALS, build_tables
 
 SIZES = st.sampled_from([(1, 1024), (2, 2048), (2, 6144), (4, 2048), (1, 4096), (0.5, 512),
                          (3, 3072), (1, 1024.5)])
@@ -81,3 +82,49 @@ def test_time_varying_curves_take_the_general_loop() -> None:
     policy = minfrag_policy()
     tables = build_tables(picture, policy.demand_model, policy.queue_sort.key)
     assert not applies(policy, CycleInput(picture, tables))
+
+
+HALVES = st.integers(-2 * 10**9, 2 * 10**9).map(lambda k: (k + 0.5) / 1e9)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.floats(-4.0, 4.0), HALVES, st.floats(-1e6, 1e6)))
+def test_rounded_score_is_numpys_rounding(score: float) -> None:
+    assert rounded_score(score) == float(np.round(score, SCORE_DECIMALS))
+    assert rounded_score(score) == float(np.round(np.array([score]), SCORE_DECIMALS)[0])
+
+
+@st.composite
+def fractional_pictures(draw: st.DrawFn) -> PictureSnapshot:
+    """Arbitrary float sizes: scores land near rounding boundaries and clamps at 0."""
+    amount = st.floats(0.0, 16.0, allow_subnormal=False)
+    nodes = [
+        node(f"n:{i:03d}", flat(draw(amount), draw(amount) * 512, draw(amount), 0),
+             flat(draw(amount), draw(amount) * 512, draw(amount)))
+        for i in range(draw(st.integers(1, 30)))
+    ]
+    asks = [
+        ask(f"app_{i % 4}", flat(draw(amount) / 4, draw(amount) * 64, draw(amount) / 8),
+            count=draw(st.integers(1, 6)), request_id=i)
+        for i in range(draw(st.integers(0, 25)))
+    ]
+    return snapshot(nodes, asks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fractional_pictures())
+def test_flat_packer_matches_the_loop_on_fractional_sizes(picture: PictureSnapshot) -> None:
+    policy = minfrag_policy()
+    fast = schedule(picture, policy).placements
+    assert fast == schedule(picture, policy, one_at_a_time=True).placements
+
+
+def test_unscored_resources_count_as_zero_in_the_score() -> None:
+    # A demand just over what is free (within the fit tolerance) on both scored resources:
+    # every scored ratio is a hair below 0, and the unscored disk and network give 0.0.
+    picture = snapshot([node("n:1", flat(4, 4096), flat(3, 3072))],
+                       [ask("app", flat(1.0000000005, 1024.0000000005))])
+    policy = minfrag_policy()
+    fast = schedule(picture, policy).placements
+    assert fast == schedule(picture, policy, one_at_a_time=True).placements
+    assert [p.score for p in fast] == [0.0]
