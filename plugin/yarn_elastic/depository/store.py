@@ -8,6 +8,7 @@ because the estimator keeps its own tables in the same file.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,46 +159,28 @@ class UsageStore:
             "INSERT OR IGNORE INTO usage_apps(app_id) VALUES (?)",
             [(c.app_id,) for c in report.containers],
         )
-        for c in report.containers:
-            key = self._container_keys.get(c.container_id)
-            if key is None:
-                db.execute(
-                    "INSERT INTO usage_containers(container_id, app_id, node_key, user) "
-                    "VALUES (?,?,?,?) ON CONFLICT(container_id) DO UPDATE SET "
-                    "node_key=excluded.node_key, user=coalesce(excluded.user, user)",
-                    (c.container_id, c.app_id, node_key, c.user),
-                )
-                key = int(db.execute(
-                    "SELECT container_key FROM usage_containers WHERE container_id=?",
-                    (c.container_id,),
-                ).fetchone()[0])
-                new_keys[c.container_id] = key
-        unknown = []
-        for container_id in undeclared_containers(report):
-            if container_id in self._container_keys or container_id in new_keys:
-                continue
-            row = db.execute(
-                "SELECT container_key FROM usage_containers WHERE container_id=?", (container_id,)
-            ).fetchone()
-            if row is None:
-                unknown.append(container_id)
-            else:
-                new_keys[container_id] = int(row[0])
+        fresh = [c for c in report.containers if c.container_id not in self._container_keys]
+        db.executemany(
+            "INSERT INTO usage_containers(container_id, app_id, node_key, user) "
+            "VALUES (?,?,?,?) ON CONFLICT(container_id) DO UPDATE SET "
+            "node_key=excluded.node_key, user=coalesce(excluded.user, user)",
+            [(c.container_id, c.app_id, node_key, c.user) for c in fresh],
+        )
+        wanted = {c.container_id for c in fresh}
+        wanted.update(c for c in undeclared_containers(report) if c not in self._container_keys)
+        new_keys.update(self._stored_container_keys(wanted))
+        unknown = wanted - new_keys.keys()
         if unknown:
             raise ReportError(
                 422,
                 f"samples name unknown containers {sorted(unknown)[:5]}: declare each container "
                 "in the report's 'containers' list",
             )
-        keys = {**self._container_keys, **new_keys}
-        spans: dict[int, tuple[int, int]] = {}
-        rows = []
-        for sample in report.samples:
-            key = keys[sample[0]]
-            ts = sample[1]
-            first, last = spans.get(key, (ts, ts))
-            spans[key] = (min(first, ts), max(last, ts))
-            rows.append((key, *sample[1:]))
+        keys = {**self._container_keys, **new_keys} if new_keys else self._container_keys
+        rows = [(keys[sample[0]], *sample[1:]) for sample in report.samples]
+        times: dict[int, list[int]] = {}
+        for key, ts, *_ in rows:
+            times.setdefault(key, []).append(ts)
         cursor = db.executemany(
             f"INSERT OR IGNORE INTO usage_samples(container_key, {', '.join(SAMPLE_COLUMNS)}) "
             f"VALUES ({', '.join('?' * (len(SAMPLE_COLUMNS) + 1))})",
@@ -207,7 +190,7 @@ class UsageStore:
         db.executemany(
             "UPDATE usage_containers SET first_ms=min(coalesce(first_ms, ?), ?), "
             "last_ms=max(coalesce(last_ms, ?), ?) WHERE container_key=?",
-            [(f, f, la, la, key) for key, (f, la) in spans.items()],
+            [(min(t), min(t), max(t), max(t), key) for key, t in times.items()],
         )
         cursor = db.executemany(
             f"INSERT OR IGNORE INTO usage_node_samples(node_key, {', '.join(NODE_SAMPLE_COLUMNS)})"
@@ -215,6 +198,16 @@ class UsageStore:
             [(node_key, *row) for row in report.node_samples],
         )
         return stored + max(cursor.rowcount, 0)
+
+    def _stored_container_keys(self, container_ids: set[str]) -> dict[str, int]:
+        if not container_ids:
+            return {}
+        # One query for the whole report; json_each avoids SQLite's bound-parameter limit.
+        return dict(self._db.execute(
+            "SELECT container_id, container_key FROM usage_containers "
+            "WHERE container_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(container_ids)),),
+        ).fetchall())
 
     # ---- retention ----------------------------------------------------------------------
 
