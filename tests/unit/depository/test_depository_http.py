@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import APP, CONTAINER, NOW_MS, node_sample, report, sample
+from usage_reports import APP, CONTAINER, NOW_MS, node_sample, report, sample
 from yarn_elastic.depository.http import add_depository_routes, add_routes
 from yarn_elastic.depository.service import Depository
 from yarn_elastic.hadoop_conf import ConfigurationError

@@ -4,7 +4,7 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import CONTAINER, NOW_MS, report, sample
+from usage_reports import CONTAINER, NOW_MS, report, sample
 from yarn_elastic.depository.report import Limits, ReportError, app_id_of, parse_report
 
 LIMITS = Limits(max_samples=10, max_clock_skew_ms=60_000)

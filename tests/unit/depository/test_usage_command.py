@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import APP, CONTAINER, LIMITS, NOW_MS, report, sample
+from usage_reports import APP, CONTAINER, LIMITS, NOW_MS, report, sample
 from yarn_elastic.cli import main
 from yarn_elastic.depository.report import parse_report
 from yarn_elastic.depository.store import UsageStore

@@ -94,7 +94,8 @@ def test_placement_table_names_node_role_and_size() -> None:
     table = placements_table(placements, {"application_1_0001": "ds"}, lambda n: f"nm{n[-1]}")
 
     lines = table.splitlines()
-    assert lines[0].split() == ["app", "container", "role", "node", "memory", "vcores"]
+    assert lines[0].split() == ["app", "container", "role", "node", "memory", "vcores", "DRR",
+                                "score"]
     assert "AM" in lines[1] and "nm1 (h:1)" in lines[1]
     assert "worker" in lines[2] and "512 MB" in lines[2]
     assert "released" in lines[3]

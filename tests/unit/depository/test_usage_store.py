@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import APP, CONTAINER, LIMITS, NOW_MS, report, sample
+from usage_reports import APP, CONTAINER, LIMITS, NOW_MS, report, sample
 from yarn_elastic.depository.report import ReportError, parse_report
 from yarn_elastic.depository.store import UsageStore
 
