@@ -13,6 +13,8 @@ a container that started and finished between two cycles must not linger for eve
 from __future__ import annotations
 
 import bisect
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
@@ -34,6 +36,13 @@ class PictureSnapshot:
     apps: MappingProxyType[str, App]
     asks: tuple[Ask, ...]  # pending (count > 0), sorted by key
     containers: tuple[Container, ...]  # sorted by id
+    # Optional, from a `ClusterPicture`: the containers on each node (sorted by id), and a
+    # revision per node (aligned with `nodes`) that changes whenever the node or the set of
+    # containers on it does. Revisions are unique within `revision_source`, so a consumer that
+    # kept per-node work can tell what changed without comparing objects.
+    running: Mapping[str, tuple[Container, ...]] | None = None
+    node_revisions: tuple[int, ...] | None = None
+    revision_source: object = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,13 @@ class ClusterPicture:
     # snapshot of 5000 nodes and tens of thousands of containers needs no sort per cycle; a
     # bulk removal (an application or node gone) drops the list and the next snapshot sorts.
     _sorted: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # Containers by node, each node's revision, and the nodes whose running tuple is stale.
+    _on_node: dict[str, dict[str, Container]] = field(default_factory=dict, repr=False)
+    _running: dict[str, tuple[Container, ...]] = field(default_factory=dict, repr=False)
+    _revision: dict[str, int] = field(default_factory=dict, repr=False)
+    _stale: set[str] = field(default_factory=set, repr=False)
+    _revisions: itertools.count[int] = field(default_factory=itertools.count, repr=False)
+    _source: object = field(default_factory=object, repr=False)
 
     def apply(self, request: CycleRequest) -> ApplyOutcome:
         if request.kind == "full":
@@ -90,10 +106,12 @@ class ClusterPicture:
         self.rm_id = self.seq = None
         self.nodes, self.apps, self.asks, self.containers = {}, {}, {}, {}
         self._sorted.clear()
+        self._on_node, self._running, self._revision, self._stale = {}, {}, {}, set()
 
     def _upsert(self, request: CycleRequest) -> None:
         for node in request.nodes:
             self._put(self.nodes, "nodes", node.id, node)
+            self._touch(node.id)
         for app in request.apps:
             self.apps[app.id] = app
         for ask in request.asks:
@@ -102,7 +120,21 @@ class ClusterPicture:
             elif self.asks.pop(ask.key, None) is not None:
                 self._forget("asks", ask.key)
         for container in request.containers:
+            previous = self.containers.get(container.id)
+            if previous is not None:
+                self._off_node(previous)
             self._put(self.containers, "containers", container.id, container)
+            self._on_node.setdefault(container.node, {})[container.id] = container
+            self._touch(container.node)
+
+    def _off_node(self, container: Container) -> None:
+        on_node = self._on_node.get(container.node)
+        if on_node is not None and on_node.pop(container.id, None) is not None:
+            self._touch(container.node)
+
+    def _touch(self, node_id: str) -> None:
+        self._revision[node_id] = next(self._revisions)
+        self._stale.add(node_id)
 
     def _put(self, table: dict[str, _T], name: str, key: str, value: _T) -> None:
         if key not in table:
@@ -121,12 +153,14 @@ class ClusterPicture:
         keys = self._sorted.get(name)
         if keys is None or len(keys) != len(table):
             keys = self._sorted[name] = sorted(table)
-        return tuple(table[k] for k in keys)
+        return tuple(map(table.__getitem__, keys))
 
     def _remove(self, request: CycleRequest) -> None:
         for container_id in request.removed_containers:
-            if self.containers.pop(container_id, None) is not None:
+            removed = self.containers.pop(container_id, None)
+            if removed is not None:
                 self._forget("containers", container_id)
+                self._off_node(removed)
         gone_nodes = {n for n in request.removed_nodes if self.nodes.pop(n, None) is not None}
         for node_id in gone_nodes:
             self._forget("nodes", node_id)
@@ -143,21 +177,46 @@ class ClusterPicture:
                 for cid, c in self.containers.items()
                 if c.app not in gone_apps and c.node not in gone_nodes
             }
+            self._regroup()
+
+    def _regroup(self) -> None:
+        """Containers by node from scratch, after a bulk removal; every node counts as changed."""
+        self._on_node, self._running, self._revision, self._stale = {}, {}, {}, set()
+        for container in self.containers.values():
+            self._on_node.setdefault(container.node, {})[container.id] = container
+        for node_id in self.nodes.keys() | self._on_node.keys():
+            self._touch(node_id)
+
+    def _running_by_node(self) -> dict[str, tuple[Container, ...]]:
+        for node_id in self._stale:
+            on_node = self._on_node.get(node_id)
+            if on_node:
+                self._running[node_id] = tuple(on_node[k] for k in sorted(on_node))
+            else:
+                self._on_node.pop(node_id, None)
+                self._running.pop(node_id, None)
+        self._stale.clear()
+        return dict(self._running)
 
     @property
     def has_picture(self) -> bool:
         return self.seq is not None
 
     def snapshot(self) -> PictureSnapshot:
+        nodes = self._sorted_values(self.nodes, "nodes")
+        revision = self._revision
         return PictureSnapshot(
             rm_id=self.rm_id or "",
             seq=self.seq if self.seq is not None else -1,
             now_ms=self.now_ms,
             slot_ms=self.slot_ms,
-            nodes=self._sorted_values(self.nodes, "nodes"),
+            nodes=nodes,
             apps=MappingProxyType(dict(self.apps)),
             asks=self._sorted_values(self.asks, "asks"),
             containers=self._sorted_values(self.containers, "containers"),
+            running=MappingProxyType(self._running_by_node()),
+            node_revisions=tuple([revision[n.id] for n in nodes]),
+            revision_source=self._source,
         )
 
     def sizes(self) -> dict[str, int]:

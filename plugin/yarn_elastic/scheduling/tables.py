@@ -9,14 +9,13 @@ containers still to place.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from yarn_elastic.messages import App, Ask, Container, Node
+from yarn_elastic.messages import App, Ask
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import (
     RESOURCES,
@@ -24,9 +23,9 @@ from yarn_elastic.resources import (
     align,
     finish_slot,
     prefix_integral,
-    to_array,
 )
 from yarn_elastic.scheduling.demand import DemandModel
+from yarn_elastic.scheduling.node_cache import NodeCache, NodeColumns
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -95,26 +94,44 @@ QueueKey = Callable[[Ask, "App | None"], tuple[object, ...]]
 
 
 @dataclass
-class _NodeEntry:
-    node: Node
-    running: tuple[Container, ...]
-    capacity: CurveArray
-    committed: CurveArray
-    ends: tuple[tuple[int, int], ...]  # (slots from start, start_ms) of containers that end
+class _AskEntry:
+    """What a cycle needs of one ask that does not depend on the rest of the picture."""
+
+    ask: Ask
+    demand: CurveArray
+    ends: int | None  # finish_slot(demand)
+    constraint: Constraint
+    horizon: int = 0  # the horizon `key` was made for
+    key: bytes = b""  # the demand aligned to `horizon`, as bytes (the group key)
 
 
 @dataclass
 class TableCache:
-    """Per-node arrays kept between cycles.
+    """Work kept between cycles: the node arrays (`NodeCache`) and each ask's demand curve.
 
-    A node's entry is reused while the picture holds the very same `Node` object and the very
-    same `Container` objects on it (the picture replaces an object whenever the shim sends it
-    again), and the demand model is the same object: a demand model answers as a pure function
-    of what it is given, and one that learns is swapped in as a new object.
+    An ask's entry is reused while the picture holds the very same `Ask` object (the picture
+    replaces it whenever the shim sends the ask again) and the demand model is the same
+    object: a demand model answers as a pure function of what it is given, and one that
+    learns is swapped in as a new object.
     """
 
+    nodes: NodeCache = field(default_factory=NodeCache)
     model: DemandModel | None = None
-    entries: dict[str, _NodeEntry] = field(default_factory=dict)
+    asks: dict[str, _AskEntry] = field(default_factory=dict)
+
+    def ask_entries(
+        self, asks: Sequence[Ask], apps: Sequence[App | None], model: DemandModel
+    ) -> list[_AskEntry]:
+        previous = self.asks if model is self.model else {}
+        entries = []
+        for ask, app in zip(asks, apps, strict=True):
+            entry = previous.get(ask.key)
+            if entry is None or entry.ask is not ask:
+                demand = model.ask_demand(ask, app)
+                entry = _AskEntry(ask, demand, finish_slot(demand), _constraint_of(ask))
+            entries.append(entry)
+        self.model, self.asks = model, {e.ask.key: e for e in entries}
+        return entries
 
 
 def build_tables(
@@ -123,16 +140,15 @@ def build_tables(
     queue_key: QueueKey,
     cache: TableCache | None = None,
 ) -> Tables:
-    node_parts = _node_parts(snapshot, model, cache or TableCache())
+    cache = cache or TableCache()
+    columns = cache.nodes.columns(snapshot, model)
     pending = (a for a in snapshot.asks if a.count > 0)
     asks = sorted(pending, key=lambda a: queue_key(a, snapshot.apps.get(a.app)))
     apps = tuple(snapshot.apps.get(a.app) for a in asks)
-    demands = [model.ask_demand(ask, app) for ask, app in zip(asks, apps, strict=True)]
-    horizon = max(
-        [node_parts.horizon] + [d.shape[-1] for d in demands],
-    )
-    nodes = node_parts.build(horizon)
-    candidates = _candidates(tuple(asks), apps, demands, horizon)
+    entries = cache.ask_entries(asks, apps, model)
+    horizon = max([columns.horizon] + [e.demand.shape[-1] for e in entries])
+    nodes = _node_table(columns, horizon)
+    candidates = _candidates(tuple(asks), apps, entries, horizon)
     return Tables(nodes, candidates, _scored_resources(nodes, candidates))
 
 
@@ -143,110 +159,42 @@ def _scored_resources(nodes: NodeTable, candidates: CandidateTable) -> BoolArray
     return scored if scored.any() else np.ones(RESOURCES, dtype=bool)
 
 
-@dataclass
-class _NodeParts:
-    ids: list[str]
-    racks: list[str]
-    partitions: list[str]
-    capacity: list[CurveArray]
-    committed: list[CurveArray]
-    finish: list[int | None]
-
-    @property
-    def horizon(self) -> int:
-        lengths = [a.shape[-1] for a in self.capacity + self.committed]
-        lengths += [f + 1 for f in self.finish if f is not None]
-        return max(lengths, default=1)
-
-    def build(self, horizon: int) -> NodeTable:
-        n = len(self.ids)
-        if n:
-            capacity = np.stack([align(c, horizon) for c in self.capacity])
-            committed = np.stack([align(c, horizon) for c in self.committed])
-        else:
-            capacity = committed = np.zeros((0, RESOURCES, horizon))
-        finish = np.array([horizon if f is None else f for f in self.finish], dtype=np.int64)
-        return NodeTable(
-            ids=tuple(self.ids),
-            racks=tuple(self.racks),
-            partitions=tuple(self.partitions),
-            capacity=capacity,
-            available=np.maximum(capacity - committed, 0.0),
-            finish=np.minimum(finish, horizon).reshape(n),
-        )
-
-
-def _node_parts(snapshot: PictureSnapshot, model: DemandModel, cache: TableCache) -> _NodeParts:
-    by_node: dict[str, list[Container]] = defaultdict(list)
-    for container in snapshot.containers:
-        by_node[container.node].append(container)
-    if cache.model is not model:
-        cache.model, cache.entries = model, {}
-    entries: dict[str, _NodeEntry] = {}
-    parts = _NodeParts([], [], [], [], [], [])
-    for node in snapshot.nodes:
-        running = tuple(by_node.get(node.id, ()))
-        entry = cache.entries.get(node.id)
-        if entry is None or not _same_objects(entry, node, running):
-            entry = _NodeEntry(
-                node, running, to_array(node.capacity), model.node_committed(node, running),
-                _ends(running, model),
-            )
-        entries[node.id] = entry
-        parts.ids.append(node.id)
-        parts.racks.append(node.rack)
-        parts.partitions.append(node.partition)
-        parts.capacity.append(entry.capacity)
-        parts.committed.append(entry.committed)
-        parts.finish.append(_earliest_finish(entry.ends, snapshot))
-    cache.entries = entries
-    return parts
-
-
-def _same_objects(entry: _NodeEntry, node: Node, running: tuple[Container, ...]) -> bool:
-    return (
-        entry.node is node
-        and len(entry.running) == len(running)
-        and all(a is b for a, b in zip(entry.running, running, strict=True))
+def _node_table(columns: NodeColumns, horizon: int) -> NodeTable:
+    capacity = columns.aligned(columns.capacity, horizon)
+    committed = columns.aligned(columns.committed, horizon)
+    finish = np.array(
+        [horizon if f is None else f for f in columns.finish], dtype=np.int64
+    ).reshape(len(columns.ids))
+    return NodeTable(
+        ids=columns.ids,
+        racks=columns.racks,
+        partitions=columns.partitions,
+        capacity=capacity,
+        available=np.maximum(capacity - committed, 0.0),
+        finish=np.minimum(finish, horizon),
     )
-
-
-def _ends(running: Sequence[Container], model: DemandModel) -> tuple[tuple[int, int], ...]:
-    found = ((model.container_ends(c), c.start_ms) for c in running)
-    return tuple((ends, start) for ends, start in found if ends is not None)
-
-
-def _earliest_finish(ends: Sequence[tuple[int, int]], snapshot: PictureSnapshot) -> int | None:
-    """When the first running container on a node is predicted to end, in slots from now."""
-    earliest: int | None = None
-    for slots, start_ms in ends:
-        relative = slots + (start_ms - snapshot.now_ms) // snapshot.slot_ms
-        if relative <= 0:
-            continue  # overran its prediction: no usable finish time
-        earliest = relative if earliest is None else min(earliest, relative)
-    return earliest
 
 
 def _candidates(
     asks: tuple[Ask, ...],
     apps: tuple[App | None, ...],
-    demands: Sequence[CurveArray],
+    entries: Sequence[_AskEntry],
     horizon: int,
 ) -> CandidateTable:
     constraints: dict[Constraint, int] = {}
     groups: dict[tuple[bytes, int, int], list[int]] = {}
     shapes: list[CurveArray] = []
     finishes: list[int] = []
-    for rank, (ask, demand) in enumerate(zip(asks, demands, strict=True)):
-        curve = align(demand, horizon)
-        ends = finish_slot(demand)
-        constraint = _constraint_of(ask)
-        c_index = constraints.setdefault(constraint, len(constraints))
-        key = (curve.tobytes(), -1 if ends is None else ends, c_index)
+    for rank, entry in enumerate(entries):
+        if entry.horizon != horizon:
+            entry.horizon, entry.key = horizon, align(entry.demand, horizon).tobytes()
+        ends = entry.ends
+        c_index = constraints.setdefault(entry.constraint, len(constraints))
+        key = (entry.key, -1 if ends is None else ends, c_index)
         members = groups.get(key)
         if members is None:
             groups[key] = [rank]
-            shapes.append(curve)
+            shapes.append(align(entry.demand, horizon))
             finishes.append(horizon if ends is None else max(min(ends, horizon), 1))
         else:
             members.append(rank)
