@@ -39,6 +39,7 @@ from yarn_elastic.scheduling.tables import (
     SCORE_DECIMALS,
     BoolArray,
     CandidateTable,
+    FloatArray,
     IntArray,
 )
 
@@ -103,27 +104,70 @@ def pack(cycle: CycleInput, order: IntArray, allowed: BoolArray) -> tuple[Plan, 
         return plan, 0
     demand = candidates.demand[:, :, 0]
     free = cycle.nodes.available[:, :, 0]
-    # Which groups fit each node as it stands, for all nodes at once: a node's list only ever
-    # shrinks from here, and nodes with an empty list are never looked at.
-    fits_now = np.all(demand[None] <= free[:, None] + FIT_TOLERANCE, axis=2) & allowed
-    queue = order[fits_now.any(axis=1)[order]].tolist()
-    scored = cycle.tables.scored.tolist()
-    filler = _NodeFiller(
-        demands=[tuple(row) for row in demand.tolist()],
-        ledger=_Ledger(candidates),
-        plan=plan,
-    )
     capacity = cycle.nodes.capacity[:, :, 0]
+    usable = (capacity > 0) & cycle.tables.scored
+    filler = _NodeFiller([tuple(row) for row in demand.tolist()], _Ledger(candidates), plan)
     visited = 0
-    for node in queue:
+    for begin in range(0, len(order), CHUNK_NODES):
         if not filler.ledger.groups_left:
             break
-        visited += 1
-        groups = np.flatnonzero(fits_now[node]).tolist()
-        node_capacity = capacity[node].tolist()
-        usable = [s and c > 0 for s, c in zip(scored, node_capacity, strict=True)]
-        filler.fill(node, free[node].tolist(), node_capacity, usable, groups)
+        chunk = order[begin : begin + CHUNK_NODES]
+        start = _StartScores.of(free[chunk], capacity[chunk], usable[chunk], allowed[chunk],
+                                demand)
+        for index, row in enumerate(start.rows):
+            if not filler.ledger.groups_left:
+                break
+            visited += 1
+            node = int(chunk[row])
+            filler.fill(node, free[node].tolist(), capacity[node].tolist(),
+                        usable[node].tolist(), *start.row(index))
     return plan, visited
+
+
+# Nodes whose first choice is scored together in numpy.
+CHUNK_NODES = 256
+
+
+class _StartScores:
+    """Every group's score on each node of a chunk as the node stands before it is filled,
+    the loop's numpy arithmetic element for element; groups sorted by rounded score."""
+
+    def __init__(self, rows: list[int], groups: IntArray, rounded: FloatArray,
+                 raw: FloatArray, counts: list[int]) -> None:
+        self.rows = rows  # chunk rows where some group fits
+        self._groups, self._rounded, self._raw, self._counts = groups, rounded, raw, counts
+
+    @classmethod
+    def of(cls, free: FloatArray, capacity: FloatArray, usable: BoolArray,
+           allowed: BoolArray, demand: FloatArray) -> _StartScores:
+        fits = allowed.copy()
+        for r in range(demand.shape[1]):
+            fits &= demand[None, :, r] <= free[:, r, None] + FIT_TOLERANCE
+        counts = fits.sum(axis=1)
+        rows = np.flatnonzero(counts)
+        fits, free, capacity, usable = fits[rows], free[rows], capacity[rows], usable[rows]
+        # Resources max_ratio does not use give 0.0, which takes part in the max.
+        score = np.where(usable.all(axis=1), -np.inf, 0.0)[:, None].repeat(len(demand), 1)
+        for r in range(demand.shape[1]):
+            use = usable[:, r, None]
+            if not use.any():
+                continue
+            divisor = np.where(use, capacity[:, r, None], 1.0)
+            ratio = (free[:, r, None] - demand[None, :, r]) / divisor
+            np.maximum(score, np.where(use, ratio, -np.inf), out=score)
+        rounded = np.where(fits, np.round(score, SCORE_DECIMALS), np.inf)
+        groups = np.argsort(rounded, axis=1, kind="stable")
+        return cls(
+            rows.tolist(), groups, np.take_along_axis(rounded, groups, axis=1),
+            np.take_along_axis(score, groups, axis=1), counts[rows].tolist(),
+        )
+
+    def row(self, index: int) -> tuple[list[int], list[float], list[float]]:
+        """(groups that fit, their rounded scores, their scores), best first, for the index-th
+        row of `rows`."""
+        count = self._counts[index]
+        return (self._groups[index, :count].tolist(), self._rounded[index, :count].tolist(),
+                self._raw[index, :count].tolist())
 
 
 class _NodeFiller:
@@ -141,11 +185,31 @@ class _NodeFiller:
         capacity: list[float],
         usable: list[bool],
         groups: list[int],
+        rounded: list[float],
+        scores: list[float],
     ) -> None:
         """MinFrag on one node: the lowest rounded score until nothing fits, ties to queue order.
-        `groups` are those allowed on the node that fit it as it stands."""
+
+        `groups` are those allowed on the node that fit it as it stands, sorted by their
+        `rounded` scores there (`scores` unrounded), so the first choice is the first group
+        still in the ledger, or a tied one behind it with an earlier leading ask.
+        """
         demands, ledger, plan = self.demands, self.ledger, self.plan
         group_left, leader = ledger.group_left, ledger.leader
+        best = -1
+        best_rounded = best_score = 0.0
+        best_rank = 0
+        for group, group_rounded, score in zip(groups, rounded, scores, strict=True):
+            if not group_left[group]:
+                continue
+            if best < 0:
+                best, best_rounded, best_score, best_rank = (
+                    group, group_rounded, score, leader[group]
+                )
+            elif group_rounded != best_rounded:
+                break
+            elif leader[group] < best_rank:
+                best, best_score, best_rank = group, score, leader[group]
         f0, f1, f2, f3 = free
         c0, c1, c2, c3 = capacity
         u0, u1, u2, u3 = usable
@@ -153,12 +217,29 @@ class _NodeFiller:
         # the max; when all four are used, -inf leaves the max to them.
         floor = -math.inf if (u0 and u1 and u2 and u3) else 0.0
         tol = FIT_TOLERANCE
-        while True:
+        while best >= 0:
+            rank = ledger.take(best)
+            entry = plan.get((rank, node))
+            if entry is None:
+                plan[(rank, node)] = [1, best_score]
+            else:
+                entry[0] += 1
+                entry[1] = best_score
+            d0, d1, d2, d3 = demands[best]
+            # np.maximum(free - demand, 0.0), element for element.
+            f0 = f0 - d0
+            f0 = f0 if f0 >= 0.0 else 0.0
+            f1 = f1 - d1
+            f1 = f1 if f1 >= 0.0 else 0.0
+            f2 = f2 - d2
+            f2 = f2 if f2 >= 0.0 else 0.0
+            f3 = f3 - d3
+            f3 = f3 if f3 >= 0.0 else 0.0
+            if not ledger.groups_left:
+                return
             t0, t1, t2, t3 = f0 + tol, f1 + tol, f2 + tol, f3 + tol
             kept: list[int] = []
             best = -1
-            best_rounded = best_score = 0.0
-            best_rank = 0
             for group in groups:
                 if not group_left[group]:
                     continue
@@ -179,34 +260,13 @@ class _NodeFiller:
                 if u3:
                     r = (f3 - d3) / c3
                     score = r if r > score else score
-                rounded = round(score * _SCALE) / _SCALE
+                group_rounded = round(score * _SCALE) / _SCALE
                 if (
                     best < 0
-                    or rounded < best_rounded
-                    or (rounded == best_rounded and leader[group] < best_rank)
+                    or group_rounded < best_rounded
+                    or (group_rounded == best_rounded and leader[group] < best_rank)
                 ):
                     best, best_rounded, best_score, best_rank = (
-                        group, rounded, score, leader[group]
+                        group, group_rounded, score, leader[group]
                     )
-            if best < 0:
-                return
             groups = kept
-            rank = ledger.take(best)
-            entry = plan.get((rank, node))
-            if entry is None:
-                plan[(rank, node)] = [1, best_score]
-            else:
-                entry[0] += 1
-                entry[1] = best_score
-            d0, d1, d2, d3 = demands[best]
-            # np.maximum(free - demand, 0.0), element for element.
-            f0 = f0 - d0
-            f0 = f0 if f0 >= 0.0 else 0.0
-            f1 = f1 - d1
-            f1 = f1 if f1 >= 0.0 else 0.0
-            f2 = f2 - d2
-            f2 = f2 if f2 >= 0.0 else 0.0
-            f3 = f3 - d3
-            f3 = f3 if f3 >= 0.0 else 0.0
-            if not ledger.groups_left:
-                return
