@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,15 +81,83 @@ def assign(
 
 def read_pid_files(local_dirs: Iterable[str]) -> dict[int, str]:
     """Session-leader pid -> container id, from the NM's private pid files."""
-    roots: dict[int, str] = {}
-    for local_dir in local_dirs:
-        for pid_file in Path(local_dir, "nmPrivate").glob("*/container_*/container_*.pid"):
-            container_id = pid_file.name[: -len(".pid")]
-            try:
-                roots[int(pid_file.read_text().strip())] = container_id
-            except (OSError, ValueError):
-                continue  # being written or already removed; the next tick sees it
-    return roots
+    return PidFiles().read(local_dirs)
+
+
+# A directory modified this recently may change again within the same mtime tick (coarse
+# timestamps on some file systems): its cached listing is not trusted yet.
+_RACY_NS = 2_000_000_000
+
+
+class PidFiles:
+    """The NM's pid files `<local-dir>/nmPrivate/<app>/<container>/<container>.pid`, re-read
+    only below directories whose mtime changed (the NM writes a pid file by renaming it into
+    place, which touches its directory). A steady tick costs one stat per directory."""
+
+    def __init__(self) -> None:
+        self._listings: dict[str, tuple[int, list[str]]] = {}
+        self._pids: dict[str, tuple[int, int | None]] = {}
+
+    def read(self, local_dirs: Iterable[str]) -> dict[int, str]:
+        now_ns = time.time_ns()
+        seen: set[str] = set()
+        roots: dict[int, str] = {}
+        for local_dir in local_dirs:
+            private = os.path.join(local_dir, "nmPrivate")
+            for app in self._listing(private, now_ns, seen):
+                app_dir = os.path.join(private, app)
+                for container_id in self._listing(app_dir, now_ns, seen):
+                    if container_id.startswith("container_"):
+                        pid = self._pid(os.path.join(app_dir, container_id), container_id,
+                                        now_ns, seen)
+                        if pid is not None:
+                            roots[pid] = container_id
+        self._listings = {d: v for d, v in self._listings.items() if d in seen}
+        self._pids = {d: v for d, v in self._pids.items() if d in seen}
+        return roots
+
+    def _listing(self, directory: str, now_ns: int, seen: set[str]) -> list[str]:
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except OSError:
+            return []
+        seen.add(directory)
+        cached = self._listings.get(directory)
+        if cached is not None and cached[0] == mtime and now_ns - mtime > _RACY_NS:
+            return cached[1]
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            return []
+        self._listings[directory] = (mtime, names)
+        return names
+
+    def _pid(self, directory: str, container_id: str, now_ns: int, seen: set[str]) -> int | None:
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except OSError:
+            return None
+        seen.add(directory)
+        cached = self._pids.get(directory)
+        if cached is not None and cached[0] == mtime and now_ns - mtime > _RACY_NS:
+            return cached[1]
+        try:
+            with open(os.path.join(directory, container_id + ".pid")) as f:
+                pid: int | None = int(f.read().strip())
+        except (OSError, ValueError):
+            pid = None  # not written yet, or being replaced; the next tick sees it
+        self._pids[directory] = (mtime, pid)
+        return pid
+
+
+def last_pid_allocated() -> int | None:
+    """The pid the kernel handed out last (/proc/loadavg): unchanged means no process (or
+    thread) was born since it was last read, so the process table cannot have gained one."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            return int(f.read().split()[4])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def container_id_in(texts: Iterable[str]) -> str | None:
@@ -114,6 +183,9 @@ class ProcessTable:
         self._known: dict[int, _Known] = {}
         self._local: dict[str, bool] = {}
         self._self = os.getpid()
+        self.pid_files = PidFiles()
+        # (last pid allocated, pid files) of the last full scan, and what it found.
+        self.last_scan: tuple[tuple[int, dict[int, str]], dict[str, list[int]]] | None = None
 
     def refresh(self) -> None:
         current = set(psutil.pids())
@@ -184,10 +256,23 @@ def is_local_container(local_dirs: Iterable[str], container_id: str) -> bool:
 
 
 def find_containers(table: ProcessTable, local_dirs: Iterable[str]) -> dict[str, list[int]]:
-    """Container id -> its pids, for one tick."""
+    """Container id -> its pids, for one tick. While no process was born and no pid file
+    changed, the last answer stands (processes that died meanwhile simply fail to be read)."""
     local_dirs = list(local_dirs)
+    roots = table.pid_files.read(local_dirs)
+    last_pid = last_pid_allocated()
+    stamp = None if last_pid is None else (last_pid, roots)
+    if stamp is not None and table.last_scan is not None and table.last_scan[0] == stamp:
+        return table.last_scan[1]
+    containers = _scan(table, local_dirs, roots)
+    table.last_scan = None if stamp is None else (stamp, containers)
+    return containers
+
+
+def _scan(
+    table: ProcessTable, local_dirs: list[str], roots: dict[int, str]
+) -> dict[str, list[int]]:
     table.refresh()
-    roots = read_pid_files(local_dirs)
     mapping = assign(table.facts(), roots, table.own_container)
     containers: dict[str, list[int]] = {}
     for pid, container_id in mapping.items():

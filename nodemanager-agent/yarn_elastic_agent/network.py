@@ -1,10 +1,11 @@
-"""Per-container network bytes: from per-socket TCP counters (`ss`) or a container's own netns.
+"""Per-container network bytes: from per-socket TCP counters or a container's own netns.
 
 psutil has no per-process network counters, and /proc/<pid>/net/dev shows the whole network
-namespace, so a container sharing the host namespace cannot be measured from there. `ss -i`
-reports `bytes_sent`/`bytes_received` per TCP socket with its owning pids; summing the deltas
-of a container's sockets gives its traffic. Bytes on sockets opened and closed between two
-samples are missed (documented in docs/agent.md). Parsing is pure; running `ss` is the edge.
+namespace, so a container sharing the host namespace cannot be measured from there. The kernel
+keeps `bytes_sent`/`bytes_received` per TCP socket; summing the deltas of a container's sockets
+gives its traffic. They are read over netlink sock_diag (sock_diag.py, no fork), or, where that
+is refused, from `ss -tinpHe`. Bytes on sockets opened and closed between two samples are
+missed (documented in docs/agent.md). Parsing is pure; netlink, /proc and `ss` are the edge.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from yarn_elastic_agent.sock_diag import TcpSocketDump, socket_inodes
 
 LOG = logging.getLogger(__name__)
 
@@ -77,31 +80,79 @@ def socket_deltas(
 
 
 class SocketCounters:
-    """Runs `ss` once per tick and turns it into per-pid byte deltas."""
+    """Per-pid TCP byte deltas once per tick: netlink sock_diag, else `ss`."""
 
     def __init__(self) -> None:
-        self.binary = shutil.which("ss")
+        self._diag: TcpSocketDump | None
+        try:
+            self._diag = TcpSocketDump()
+        except OSError as exc:
+            LOG.info("netlink sock_diag unavailable (%s); per-socket counters come from `ss`", exc)
+            self._diag = None
+        self.binary = shutil.which("ss") if self._diag is None else None
         self._previous: dict[int, SocketBytes] | None = None
+        self._owners: dict[int, int] = {}  # socket inode -> container pid, from the last fd scan
+        self._foreign: set[int] = set()  # live inodes no container process held at that scan
+        self._scanned: set[int] = set()  # the pids of that scan
 
     @property
     def available(self) -> bool:
-        return self.binary is not None
+        return self._diag is not None or self.binary is not None
 
-    def tick(self) -> dict[int, tuple[int, int]] | None:
-        if self.binary is None:
+    @property
+    def source(self) -> str:
+        return "netlink" if self._diag is not None else "ss" if self.binary else "none"
+
+    def tick(self, pids: Collection[int]) -> dict[int, tuple[int, int]] | None:
+        """pid -> (rx, tx) bytes since the previous tick, for sockets of `pids` (with netlink;
+        `ss` reports every process's)."""
+        sockets: list[SocketBytes] | None
+        if self._diag is not None:
+            try:
+                sockets = self._netlink_sockets(pids)
+            except OSError as exc:
+                LOG.warning("netlink sock_diag failed (%s); using `ss` from now on", exc)
+                self._diag.close()
+                self._diag, self.binary, self._previous = None, shutil.which("ss"), None
+                return None
+        elif self.binary is not None:
+            sockets = self._ss_sockets(self.binary)
+        else:
             return None
-        try:
-            completed = subprocess.run(
-                [self.binary, "-tinpHe"], capture_output=True, text=True, timeout=10, check=True
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            LOG.warning("ss failed (%s); network falls back to node-level figures", exc)
+        if sockets is None:
             self._previous = None
             return None
-        sockets = parse_ss(completed.stdout)
         deltas = socket_deltas(self._previous, sockets)
         self._previous = {s.inode: s for s in sockets}
         return deltas
+
+    def _netlink_sockets(self, pids: Collection[int]) -> list[SocketBytes]:
+        assert self._diag is not None
+        dumped = self._diag.dump()
+        live = {s.inode for s in dumped}
+        wanted = set(pids)
+        # Reading every container process's fds is the costly part: do it only when a socket
+        # or a process appears that the last scan did not see.
+        if (live - self._owners.keys() - self._foreign) or not wanted <= self._scanned:
+            self._owners = socket_inodes(wanted)
+            self._scanned = wanted
+            self._foreign = live - self._owners.keys()
+        else:
+            self._foreign &= live
+        owners = self._owners
+        return [SocketBytes(s.inode, owners[s.inode], s.sent, s.received)
+                for s in dumped if s.inode in owners]
+
+    @staticmethod
+    def _ss_sockets(binary: str) -> list[SocketBytes] | None:
+        try:
+            completed = subprocess.run(
+                [binary, "-tinpHe"], capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            LOG.warning("ss failed (%s); network falls back to node-level figures", exc)
+            return None
+        return parse_ss(completed.stdout)
 
 
 def netns_of(pid: int | str) -> str | None:

@@ -14,25 +14,17 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import psutil
 
 from yarn_elastic_agent.discovery import ProcessTable, find_containers
 from yarn_elastic_agent.network import SocketCounters, netns_of, read_netns_bytes
+from yarn_elastic_agent.procfs import PidCounters, ProcReader
+
+__all__ = ["PidCounters", "Sampler", "pid_growth"]
 
 LOG = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PidCounters:
-    create_time: float
-    cpu_s: float
-    rss: int
-    pss: int | None
-    read_bytes: int | None
-    write_bytes: int | None
 
 
 def pid_growth(
@@ -58,35 +50,6 @@ def _growth(before: int | None, now: int | None) -> int | None:
     return max(0, now - before)
 
 
-def read_pss(pid: int) -> int | None:
-    """PSS from smaps_rollup (one kernel walk; much cheaper than psutil's full smaps parse)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-            for line in f:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def read_pid(process: psutil.Process, collect_pss: bool) -> PidCounters | None:
-    try:
-        with process.oneshot():
-            times = process.cpu_times()
-            rss = process.memory_info().rss
-            create_time = process.create_time()
-            try:
-                io = process.io_counters()
-                read_bytes, write_bytes = io.read_bytes, io.write_bytes
-            except (psutil.AccessDenied, AttributeError):
-                read_bytes = write_bytes = None
-    except psutil.Error:
-        return None
-    pss = read_pss(process.pid) if collect_pss else None
-    return PidCounters(create_time, times.user + times.system, rss, pss, read_bytes, write_bytes)
-
-
 class Sampler:
     """Keeps the previous tick's counters and turns the next tick into rates."""
 
@@ -95,6 +58,7 @@ class Sampler:
         self.network_method = network_method
         self.collect_pss = collect_pss
         self.table = ProcessTable()
+        self.reader = ProcReader(collect_pss)
         self.sockets = SocketCounters()
         self._own_netns = netns_of(os.getpid())
         self._is_root = os.geteuid() == 0
@@ -105,14 +69,18 @@ class Sampler:
         self._tick: tuple[float, float] | None = None  # (wall, monotonic)
         self.users: dict[str, str | None] = {}
         if network_method in ("auto", "ss") and not self.sockets.available:
-            LOG.warning("`ss` (iproute2) not found; network figures will be node-level only")
+            LOG.warning("neither netlink sock_diag nor `ss` (iproute2) is usable; network "
+                        "figures will be node-level only")
 
     def sample(self) -> tuple[int, list[dict[str, Any]], dict[str, Any] | None]:
         """(ts_ms, container samples, node sample); the first call only sets the baseline."""
         wall, mono = time.time(), time.monotonic()
         containers = find_containers(self.table, self.local_dirs)
         use_ss = self.network_method in ("auto", "ss") and self.sockets.available
-        socket_bytes = self.sockets.tick() if use_ss else None
+        socket_bytes = (
+            self.sockets.tick([pid for pids in containers.values() for pid in pids])
+            if use_ss else None
+        )
         node, node_net = self._node_sample(mono)
         previous = self._tick
         self._tick = (wall, mono)
@@ -143,8 +111,7 @@ class Sampler:
         io_ok = True
         uids_visible = True
         for pid in pids:
-            process = self.table.process(pid)
-            counters = read_pid(process, self.collect_pss) if process is not None else None
+            counters = self.reader.counters(pid)
             if counters is None:
                 continue
             seen[pid] = counters
@@ -161,10 +128,12 @@ class Sampler:
             else:
                 reads += grown[1]
                 writes += grown[2]
-            if not self._is_root and process is not None:
+            if not self._is_root and uids_visible:
+                # /proc/<pid> belongs to the process's uid (to root if it is not dumpable):
+                # only then can the agent read its fds, and so map its sockets.
                 try:
-                    uids_visible = uids_visible and process.uids().real == self._uid
-                except psutil.Error:
+                    uids_visible = os.stat(f"/proc/{pid}").st_uid == self._uid
+                except OSError:
                     uids_visible = False
         if alive == 0:
             return None
