@@ -12,6 +12,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,7 @@ class UsageStore:
         )
         db.executemany(
             "INSERT OR IGNORE INTO usage_apps(app_id) VALUES (?)",
-            [(c.app_id,) for c in report.containers],
+            [(app_id,) for app_id in {c.app_id for c in report.containers}],
         )
         fresh = [c for c in report.containers if c.container_id not in self._container_keys]
         db.executemany(
@@ -179,7 +180,7 @@ class UsageStore:
         keys = {**self._container_keys, **new_keys} if new_keys else self._container_keys
         rows = [(keys[sample[0]], *sample[1:]) for sample in report.samples]
         times: dict[int, list[int]] = {}
-        for key, ts, *_ in rows:
+        for key, ts in zip(map(itemgetter(0), rows), map(itemgetter(1), rows), strict=True):
             times.setdefault(key, []).append(ts)
         cursor = db.executemany(
             f"INSERT OR IGNORE INTO usage_samples(container_key, {', '.join(SAMPLE_COLUMNS)}) "
