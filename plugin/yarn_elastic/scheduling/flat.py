@@ -75,6 +75,7 @@ class _Ledger:
         self.leader = [m[0] for m in candidates.members]
         self.group_left = [sum(self.remaining[r] for r in m) for m in candidates.members]
         self.groups_left = sum(1 for left in self.group_left if left > 0)
+        self.active: BoolArray = np.array(self.group_left, dtype=np.int64) > 0
 
     def take(self, group: int) -> int:
         """One container of the group's leader; returns the leader's rank."""
@@ -83,6 +84,7 @@ class _Ledger:
         self.group_left[group] -= 1
         if self.group_left[group] == 0:
             self.groups_left -= 1
+            self.active[group] = False
         if self.remaining[rank] == 0:
             members, position = self.members[group], self.heads[group]
             while position < len(members) and self.remaining[members[position]] == 0:
@@ -112,8 +114,8 @@ def pack(cycle: CycleInput, order: IntArray, allowed: BoolArray) -> tuple[Plan, 
         if not filler.ledger.groups_left:
             break
         chunk = order[begin : begin + CHUNK_NODES]
-        start = _StartScores.of(free[chunk], capacity[chunk], usable[chunk], allowed[chunk],
-                                demand)
+        start = _StartScores.of(free[chunk], capacity[chunk], usable[chunk],
+                                allowed[chunk] & filler.ledger.active, demand)
         for index, row in enumerate(start.rows):
             if not filler.ledger.groups_left:
                 break
@@ -216,7 +218,7 @@ class _NodeFiller:
         # max_ratio gives 0.0 for every resource it does not use, and that 0.0 takes part in
         # the max; when all four are used, -inf leaves the max to them.
         floor = -math.inf if (u0 and u1 and u2 and u3) else 0.0
-        tol = FIT_TOLERANCE
+        tol, scale = FIT_TOLERANCE, _SCALE
         while best >= 0:
             rank = ledger.take(best)
             entry = plan.get((rank, node))
@@ -239,14 +241,16 @@ class _NodeFiller:
                 return
             t0, t1, t2, t3 = f0 + tol, f1 + tol, f2 + tol, f3 + tol
             kept: list[int] = []
+            keep = kept.append
             best = -1
+            cut = math.inf
             for group in groups:
                 if not group_left[group]:
                     continue
                 d0, d1, d2, d3 = demands[group]
                 if d0 > t0 or d1 > t1 or d2 > t2 or d3 > t3:
                     continue
-                kept.append(group)
+                keep(group)
                 score = floor
                 if u0:
                     r = (f0 - d0) / c0
@@ -260,7 +264,9 @@ class _NodeFiller:
                 if u3:
                     r = (f3 - d3) / c3
                     score = r if r > score else score
-                group_rounded = round(score * _SCALE) / _SCALE
+                if score > cut:
+                    continue
+                group_rounded = round(score * scale) / scale
                 if (
                     best < 0
                     or group_rounded < best_rounded
@@ -269,4 +275,6 @@ class _NodeFiller:
                     best, best_rounded, best_score, best_rank = (
                         group, group_rounded, score, leader[group]
                     )
+                    # Scores above this round to more than the best: no need to round them.
+                    cut = best_rounded + 1e-6 * (1.0 + abs(best_rounded))
             groups = kept
