@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from yarn_elastic.endpoint.service import CoreService
+from yarn_elastic.endpoint.service import CoreService, freeze_long_lived
 from yarn_elastic.messages import CycleReply, decode_request, encode_reply
 from yarn_elastic.picture import ClusterPicture
 from yarn_elastic.scheduling import minfrag_policy
@@ -207,6 +207,7 @@ def measure_parts(
     policy = minfrag_policy()
     picture, cache = ClusterPicture(), TableCache()
     picture.apply(decode_request(cluster.full()))
+    freeze_long_lived()  # as CoreService does after a full picture
     build_tables(picture.snapshot(), policy.demand_model, policy.queue_sort.key, cache)
     samples: dict[str, list[float]] = {part: [] for part in PARTS + ("total",)}
     for _ in range(deltas):

@@ -8,6 +8,7 @@ Python traceback must never cross the wire into the ResourceManager's log as the
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -101,6 +102,8 @@ class CoreService:
 
     def cycle(self, request: CycleRequest) -> CycleReply:
         outcome = self.picture.apply(request)
+        if outcome.applied and request.kind == "full":
+            freeze_long_lived()
         self.stats.cycles += 1
         self.stats.last_cycle_ms = self._clock_ms()
         self.stats.rm_id = request.rm_id
@@ -148,6 +151,19 @@ class CoreService:
                 "picture": self.picture.sizes(),
                 "decisions_logged": len(self._log),
             }
+
+
+def freeze_long_lived() -> None:
+    """Move what is alive now (the new picture) out of the garbage collector's sight.
+
+    A full picture is ~10^5 objects that live until the next full one; left in the oldest
+    generation, every full collection walks all of them, which took a delta cycle at 5000
+    nodes from ~50 ms to ~150 ms whenever it struck. Frozen objects are still freed by
+    reference counting when the picture drops them; only cyclic garbage among them would
+    stay, and the collect before freezing leaves none from before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _field(data: bytes | bytearray, name: str) -> object:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 from pathlib import Path
 
@@ -69,3 +70,14 @@ def test_kept_node_arrays_never_change_the_plan() -> None:
         assert [(p["ask"], p["node"], p["count"]) for p in reply["placements"]] == [
             (p.ask, p.node, p.count) for p in fresh.placements
         ]
+
+
+def test_a_full_picture_is_frozen_out_of_the_garbage_collectors_sight() -> None:
+    gc.unfreeze()
+    try:
+        service = CoreService(minfrag_policy())
+        reply = json.loads(service.exchange((EXAMPLES / "cycle_request_full.json").read_bytes()))
+        assert reply["status"] == "ok"
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
