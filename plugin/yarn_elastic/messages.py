@@ -8,6 +8,7 @@ log line on either side knows which producer to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -587,7 +588,35 @@ def _cycle_request_json(r: CycleRequest) -> dict[str, Any]:
 
 def encode_message(message: Message) -> bytes:
     """Compact UTF-8 JSON, as the interface prescribes."""
+    if isinstance(message, CycleReply) and message.placements:
+        return _encode_cycle_reply(message)
     return json.dumps(_to_json(message), separators=(",", ":")).encode()
+
+
+_json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _encode_cycle_reply(reply: CycleReply) -> bytes:
+    """The same bytes as `json.dumps(_to_json(reply))`, without a dict per placement.
+
+    A plan at 5000 nodes has thousands of placements; writing each as text directly (node ids
+    escaped once per node) halves the encoding time. `placements` is the last key of the
+    reply object, so the rest is encoded as usual and the list is spliced in.
+    """
+    head = json.dumps({**_to_json(dataclasses.replace(reply, placements=())),
+                       "placements": None}, separators=(",", ":"))
+    escaped: dict[str, str] = {}
+    items = []
+    for p in reply.placements:
+        node = escaped.get(p.node)
+        if node is None:
+            node = escaped[p.node] = _json_string(p.node)
+        score = round(p.score, 6)
+        items.append(
+            f'{{"ask":{_json_string(p.ask)},"node":{node},"count":{p.count:d},'
+            f'"score":{repr(score) if math.isfinite(score) else json.dumps(score)}}}'
+        )
+    return (head[: -len("null}")] + "[" + ",".join(items) + "]}").encode()
 
 
 def encode_reply(reply: Reply, started: float | None = None) -> bytes:
