@@ -42,6 +42,48 @@ class LoggedPlacement:
     placement: Placement
 
 
+@dataclass(frozen=True)
+class _LoggedCycle:
+    seq: int
+    time_ms: int
+    placements: tuple[Placement, ...]
+
+
+class DecisionLog:
+    """The newest `size` placements, kept a cycle at a time: thousands of placements a cycle
+    are stored as the cycle's own tuple, and wrapped one by one only when someone asks."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(0, size)
+        self._cycles: deque[_LoggedCycle] = deque()
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, seq: int, time_ms: int, placements: tuple[Placement, ...]) -> None:
+        if placements:
+            self._cycles.append(_LoggedCycle(seq, time_ms, placements))
+            self._count += len(placements)
+        while self._count > self.size:
+            oldest = self._cycles.popleft()
+            surplus = self._count - self.size
+            if surplus < len(oldest.placements):
+                self._cycles.appendleft(
+                    _LoggedCycle(oldest.seq, oldest.time_ms, oldest.placements[surplus:])
+                )
+                self._count -= surplus
+            else:
+                self._count -= len(oldest.placements)
+
+    def since(self, seq: int) -> list[LoggedPlacement]:
+        return [
+            LoggedPlacement(cycle.seq, cycle.time_ms, p)
+            for cycle in self._cycles if cycle.seq > seq
+            for p in cycle.placements
+        ]
+
+
 @dataclass
 class CoreStats:
     cycles: int = 0
@@ -63,7 +105,7 @@ class CoreService:
         self.policy = policy
         self.picture = ClusterPicture()
         self.stats = CoreStats()
-        self._log: deque[LoggedPlacement] = deque(maxlen=decision_log_size)
+        self._log = DecisionLog(decision_log_size)
         self._lock = threading.Lock()  # Py4J may call from several Java threads
         self._summary_every = max(1, summary_every)
         self._clock_ms = clock_ms
@@ -117,7 +159,7 @@ class CoreService:
         decision = schedule(self.picture.snapshot(), self.policy, cache=self._cache)
         self.stats.last_decide_ms = decision.decide_ms
         now = self.stats.last_cycle_ms
-        self._log.extend(LoggedPlacement(request.seq, now, p) for p in decision.placements)
+        self._log.add(request.seq, now, decision.placements)
         LOG.debug(
             "cycle %d (%s): %d nodes, %d asks -> %d placements, %d containers in %.2f ms",
             request.seq, request.kind, len(self.picture.nodes), len(self.picture.asks),
@@ -133,7 +175,7 @@ class CoreService:
 
     def decisions_since(self, seq: int) -> list[LoggedPlacement]:
         with self._lock:
-            return [entry for entry in self._log if entry.seq > seq]
+            return self._log.since(seq)
 
     def status(self) -> dict[str, object]:
         with self._lock:

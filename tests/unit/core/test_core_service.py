@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+from collections import deque
 from pathlib import Path
 
-from yarn_elastic.endpoint.service import CoreService
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from yarn_elastic.endpoint.service import CoreService, DecisionLog, LoggedPlacement
+from yarn_elastic.messages import Placement
 from yarn_elastic.scheduling import minfrag_policy
 from yarn_elastic.scheduling.framework import CycleInput, NodeScore
 
@@ -81,3 +85,17 @@ def test_a_full_picture_is_frozen_out_of_the_garbage_collectors_sight() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 7), st.lists(st.integers(0, 5), max_size=10), st.integers(-1, 10))
+def test_decision_log_keeps_the_newest_placements_like_a_bounded_deque(
+    size: int, per_cycle: list[int], since: int
+) -> None:
+    log, reference = DecisionLog(size), deque(maxlen=size)
+    for seq, count in enumerate(per_cycle):
+        placements = tuple(Placement(f"a{seq}.{i}", "n:1", 1, 0.5) for i in range(count))
+        log.add(seq, 1000 + seq, placements)
+        reference.extend(LoggedPlacement(seq, 1000 + seq, p) for p in placements)
+    assert len(log) == len(reference)
+    assert log.since(since) == [e for e in reference if e.seq > since]
