@@ -19,7 +19,7 @@ import os
 import socket
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
@@ -39,8 +39,7 @@ _U64 = struct.Struct("=Q")
 _BYTES_ACKED, _BYTES_RECEIVED, _BYTES_SENT = 120, 128, 200
 
 
-@dataclass(frozen=True)
-class TcpSocket:
+class TcpSocket(NamedTuple):  # a tuple: built for every socket on the node each tick
     inode: int
     uid: int
     sent: int

@@ -39,6 +39,9 @@ class Spool:
             leftover.unlink(missing_ok=True)  # a write interrupted by a crash; never acknowledged
         files = self._files()
         self._next = int(files[-1].name.split("-", 1)[0]) + 1 if files else 0
+        # Batches on disk, kept in step by put/remove/quarantine/drop, so that an idle sender
+        # waits on the condition instead of listing the directory twice a second.
+        self._queued = len(files)
         self._bytes = sum(f.stat().st_size for f in files)
         if files:
             LOG.info("spool %s holds %d batches from before; they are sent first",
@@ -54,17 +57,20 @@ class Spool:
                 f.flush()
                 os.fsync(f.fileno())
             tmp.rename(self.directory / name)
+            self._queued += 1
             self._bytes += len(body)
             self._enforce_bound()
             self._available.notify_all()
 
     def oldest(self, wait_s: float = 0.0) -> SpooledBatch | None:
         with self._lock:
-            files = self._files()
-            if not files and wait_s > 0:
+            if not self._queued and wait_s > 0:
                 self._available.wait(wait_s)
-                files = self._files()
+            if not self._queued:
+                return None
+            files = self._files()
             if not files:
+                self._queued = 0
                 return None
             path = files[0]
             try:
@@ -84,6 +90,7 @@ class Spool:
             size = batch.path.stat().st_size if batch.path.exists() else 0
             batch.path.replace(self.directory / "rejected" / batch.path.name)
             self._bytes -= size
+            self._queued = max(0, self._queued - 1)
             rejected = sorted((self.directory / "rejected").iterdir())
             for old in rejected[:-100]:  # keep the newest 100 for diagnosis
                 old.unlink(missing_ok=True)
@@ -104,6 +111,7 @@ class Spool:
             size = path.stat().st_size
             path.unlink()
             self._bytes -= size
+            self._queued = max(0, self._queued - 1)
         except FileNotFoundError:
             pass
 
