@@ -1,12 +1,17 @@
 """The prediction benchmark: `python -m benchmarks.prediction.run [--quick]`.
 
-Synthetic recurring Spark-like runs (benchmarks/prediction/synthetic.py, fixed seed):
-- recurring: for settings seen in training, the last 3 of 8 runs are held out and each is
-  predicted from the runs before it;
-- unseen: a quarter of the settings never appear in training; the feature model predicts them,
-  the history predictors use the nearest seen setting of the same job.
-Plus the Rumen TeraGen pair of Hadoop's SLS trace (run 2 predicted from run 1).
-Writes benchmarks/results/prediction.json.
+Three data sources, each evaluated the same way (`evaluate_split`):
+- real Spark-on-YARN runs measured by the agent on the local cluster
+  (tests/data/prediction/spark-runs.json.gz, see collect_spark_runs.py): recurring = the last
+  run of every setting, predicted from the runs before it; unseen = one whole setting per job
+  (rotating over the job's settings) left out of training;
+- synthetic recurring Spark-like runs (benchmarks/prediction/synthetic.py, fixed seed):
+  recurring = the last 3 of 8 runs of seen settings, each predicted from the runs before it;
+  unseen = a quarter of the settings never appear in training;
+- the Rumen TeraGen pair of Hadoop's SLS trace (run 2 predicted from run 1).
+For unseen settings the feature model predicts them; the history predictors use the nearest
+seen setting of the same job. Writes benchmarks/results/prediction.json with the real-data
+figures at the top level (the synthetic ones under "synthetic") when the dataset exists.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
-from yarn_elastic.prediction.bands import upper_band
+from yarn_elastic.prediction.bands import Calibration, upper_band
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.predictors import (
     AverageLastKPredictor,
@@ -33,17 +40,22 @@ from yarn_elastic.prediction.predictors import (
     Query,
     VpaPercentilePredictor,
 )
-from yarn_elastic.prediction.runs import Run
+from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, Run
 from yarn_elastic.prediction.selector import Selector, calibrate
 from yarn_elastic.prediction.xgb_curves import TrainingParams, XgbCurvePredictor, train
 
-from benchmarks.prediction import synthetic
+from benchmarks.prediction import spark_runs, synthetic
 from benchmarks.prediction.evaluate import Tally
 from benchmarks.prediction.rumen import evaluate_rumen
+from benchmarks.prediction.spark_runs import SparkSetting
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT = ROOT / "benchmarks" / "results" / "prediction.json"
+SPARK_RUNS = ROOT / "tests" / "data" / "prediction" / "spark-runs.json.gz"
 HELD_OUT = 3
+# The agent samples every second; 3-second slots keep a 30-60 s container's curve detailed.
+SPARK_SLOT_SECONDS = 3
+S = TypeVar("S", synthetic.Setting, SparkSetting)
 
 
 def history_predictors() -> list[Predictor]:
@@ -75,42 +87,44 @@ def nearest(setting: synthetic.Setting, seen: list[synthetic.Setting]) -> synthe
     return min(same_job, key=distance)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer settings (smoke run)")
-    parser.add_argument("--out", default=str(RESULT), help=f"result file (default {RESULT})")
-    args = parser.parse_args(argv)
+@dataclass
+class Split(Generic[S]):
+    """One data source cut into what the predictors may learn from and what they must predict.
 
-    runs_per_setting = 8
-    data = synthetic.dataset(runs_per_setting)
-    settings = list(data)
-    if args.quick:
-        settings = settings[::4]
-    rng = np.random.default_rng(4)
-    unseen_idx = set(rng.choice(len(settings), size=max(2, len(settings) // 4), replace=False))
-    unseen = [s for i, s in enumerate(settings) if i in unseen_idx]
-    seen = [s for i, s in enumerate(settings) if i not in unseen_idx]
-    train_runs = [r for s in seen for r in data[s][: runs_per_setting - HELD_OUT]]
+    Recurring: the last `held_out` runs of each seen setting. Unseen: every run from
+    `unseen_from` on of each unseen setting, no history of its own."""
 
+    data: dict[S, list[Run]]
+    seen: list[S]
+    unseen: list[S]
+    held_out: int
+    unseen_from: int
+    nearest: Callable[[S], S]
+    calibration_queries: list[Query]
+
+    def training(self, setting: S) -> list[Run]:
+        return self.data[setting][: len(self.data[setting]) - self.held_out]
+
+
+def evaluate_split(
+    split: Split[S], params: TrainingParams
+) -> tuple[dict[str, Any], Calibration]:
+    """The figures of one data source, and the band calibration fitted on its training runs."""
     started = time.perf_counter()
-    params = TrainingParams(n_estimators=60 if args.quick else 150, n_jobs=2)
-    model = train(train_runs, params)
+    model = train([r for s in split.seen for r in split.training(s)], params)
     train_seconds = time.perf_counter() - started
     xgb_predictor = XgbCurvePredictor(model)
 
     started = time.perf_counter()
     predictors = history_predictors()
-    calibration_queries = [
-        q for s in seen for q, _ in queries(data[s][: runs_per_setting - HELD_OUT], 2)
-    ]
-    calibration = calibrate(predictors, calibration_queries, runs=4)
+    calibration = calibrate(predictors, split.calibration_queries, runs=4)
     calibration.margins[xgb_predictor.name] = model.margins
     calibrate_seconds = time.perf_counter() - started
     selector = Selector([*predictors, xgb_predictor], calibration)
 
-    # Recurring: held-out runs of seen settings.
     recurring_queries = [
-        pair for s in seen for pair in queries(data[s], runs_per_setting - HELD_OUT)
+        pair for s in split.seen
+        for pair in queries(split.data[s], len(split.data[s]) - split.held_out)
     ]
     chosen: dict[str, int] = {}
     selected = Tally()
@@ -130,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     # Unseen settings: the selector has no history and falls back to the feature model.
     unseen_selected = Tally()
     unseen_baselines = {f"nearest-setting {p.name}": Tally() for p in predictors}
-    for setting in unseen:
-        neighbour = data[nearest(setting, seen)][: runs_per_setting - HELD_OUT]
-        for query, actual in queries(data[setting], runs_per_setting - HELD_OUT):
+    for setting in split.unseen:
+        neighbour = split.training(split.nearest(setting))
+        for query, actual in queries(split.data[setting], split.unseen_from):
             empty = Query(query.signature, query.role, (), query.input_bytes)
             prediction, _ = selector.predict(empty)
             unseen_selected.add(
@@ -141,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             borrowed = Query(
                 query.signature, query.role,
-                tuple(r.roles[query.role] for r in neighbour), query.input_bytes,
+                tuple(r.roles[query.role] for r in neighbour if query.role in r.roles),
+                query.input_bytes,
             )
             for predictor in predictors:
                 point = predictor.point(borrowed)
@@ -151,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 unseen_baselines[f"nearest-setting {predictor.name}"].add(point, upper, actual)
 
     latency = measure_latency(selector, recurring_queries)
-    result = {
+    figures = {
         "recurring": selected.summary() | {"chosen": chosen},
         "unseen": unseen_selected.summary(),
         "baselines": {
@@ -161,24 +176,138 @@ def main(argv: list[str] | None = None) -> int:
         # Warm median for one application (all its roles); the detail shows the slow cases.
         "latency_ms": latency["warm_median"],
         "latency_detail_ms": latency,
-        "rumen_sls_teragen": evaluate_rumen(ROOT / "tests" / "data" / "prediction"
-                                            / "sls-2jobs2min-task-curves.json", calibration),
-        "setup": {
-            "dataset": "synthetic (benchmarks/prediction/synthetic.py, seed 2018) + Rumen SLS",
-            "settings_seen": len(seen), "settings_unseen": len(unseen),
-            "runs_per_setting": runs_per_setting, "held_out_runs": HELD_OUT,
-            "slot_seconds": synthetic.SLOT_SECONDS, "train_seconds": round(train_seconds, 1),
-            "calibrate_seconds": round(calibrate_seconds, 1),
-            "xgboost": params.__dict__ | {"quantiles": list(params.quantiles)},
-            "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}",
-            "quick": args.quick,
-        },
+        "train_seconds": round(train_seconds, 1),
+        "calibrate_seconds": round(calibrate_seconds, 1),
+    }
+    return figures, calibration
+
+
+def synthetic_split(quick: bool) -> tuple[Split[synthetic.Setting], dict[str, Any]]:
+    runs_per_setting = 8
+    data = synthetic.dataset(runs_per_setting)
+    settings = list(data)
+    if quick:
+        settings = settings[::4]
+    rng = np.random.default_rng(4)
+    unseen_idx = set(rng.choice(len(settings), size=max(2, len(settings) // 4), replace=False))
+    unseen = [s for i, s in enumerate(settings) if i in unseen_idx]
+    seen = [s for i, s in enumerate(settings) if i not in unseen_idx]
+    calibration_queries = [
+        q for s in seen for q, _ in queries(data[s][: runs_per_setting - HELD_OUT], 2)
+    ]
+    split = Split(data, seen, unseen, HELD_OUT, runs_per_setting - HELD_OUT,
+                  lambda s: nearest(s, seen), calibration_queries)
+    setup = {
+        "dataset": "synthetic (benchmarks/prediction/synthetic.py, seed 2018)",
+        "settings_seen": len(seen), "settings_unseen": len(unseen),
+        "runs_per_setting": runs_per_setting, "held_out_runs": HELD_OUT,
+        "slot_seconds": synthetic.SLOT_SECONDS,
+    }
+    return split, setup
+
+
+def spark_split(path: Path) -> tuple[Split[SparkSetting], dict[str, Any]]:
+    dataset = spark_runs.load(path, SPARK_SLOT_SECONDS)
+    data = {s: runs for s, runs in dataset.settings.items() if len(runs) >= 2}
+    by_job: dict[str, list[SparkSetting]] = {}
+    for setting in sorted(data):
+        by_job.setdefault(setting.job, []).append(setting)
+    # Rotate which setting a job loses, so every kind of setting is predicted unseen somewhere.
+    unseen = [settings[i % len(settings)]
+              for i, (_, settings) in enumerate(sorted(by_job.items())) if len(settings) >= 2]
+    seen = [s for s in sorted(data) if s not in unseen]
+    # Each seen setting's training runs, backtested (every run from the first on).
+    calibration_queries = [
+        Query(s.signature, role, tuple(r.roles[role] for r in data[s][:-1] if role in r.roles),
+              data[s][-2].input_bytes)
+        for s in seen for role in (AM_ROLE, EXECUTOR_ROLE)
+    ]
+    split = Split(data, seen, unseen, 1, 0, lambda s: dataset.nearest(s, seen),
+                  calibration_queries)
+    runs_per_setting = sorted({len(r) for r in data.values()})
+    setup = {
+        "dataset": f"real Spark-on-YARN runs ({display(path)})",
+        "collected": dataset.collected,
+        "settings_seen": len(seen), "settings_unseen": len(unseen),
+        "unseen_settings": [s.describe() for s in unseen],
+        "runs_per_setting": runs_per_setting, "held_out_runs": 1,
+        "runs_skipped": dataset.skipped,
+        "settings_with_one_run_dropped": sorted(
+            s.describe() for s, r in dataset.settings.items() if len(r) < 2),
+        "slot_seconds": SPARK_SLOT_SECONDS,
+    }
+    return split, setup
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer settings (smoke run)")
+    parser.add_argument("--out", default=str(RESULT), help=f"result file (default {RESULT})")
+    parser.add_argument("--spark-runs", type=Path, default=SPARK_RUNS,
+                        help=f"real dataset (default {SPARK_RUNS.relative_to(ROOT)})")
+    parser.add_argument("--skip-synthetic", action="store_true",
+                        help="evaluate the real dataset (and Rumen) only")
+    args = parser.parse_args(argv)
+    params = TrainingParams(n_estimators=60 if args.quick else 150, n_jobs=2)
+    common_setup = {
+        "xgboost": params.__dict__ | {"quantiles": list(params.quantiles)},
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "quick": args.quick,
+    }
+
+    result: dict[str, Any] = {}
+    calibration: Calibration | None = None
+    spark_figures: dict[str, Any] | None = None
+    if args.spark_runs.exists():
+        split, setup = spark_split(args.spark_runs)
+        spark_figures, calibration = evaluate_split(split, params)
+        spark_figures["setup"] = setup | {
+            k: spark_figures.pop(k) for k in ("train_seconds", "calibrate_seconds")}
+        print(f"real Spark runs: {json.dumps(summary(spark_figures), indent=2)}", flush=True)
+    else:
+        print(f"{args.spark_runs} not found: synthetic data only", flush=True)
+    synthetic_figures: dict[str, Any] | None = None
+    if not args.skip_synthetic:
+        split_s, setup_s = synthetic_split(args.quick)
+        # Rumen is scored with the synthetic bands when they exist, as before the real data.
+        synthetic_figures, calibration = evaluate_split(split_s, params)
+        synthetic_figures["setup"] = setup_s | {
+            k: synthetic_figures.pop(k) for k in ("train_seconds", "calibrate_seconds")}
+        print(f"synthetic: {json.dumps(summary(synthetic_figures), indent=2)}", flush=True)
+
+    if spark_figures is not None:
+        result = {k: v for k, v in spark_figures.items() if k != "setup"}
+        result["data_source"] = "real Spark-on-YARN runs (top level); synthetic under 'synthetic'"
+        if synthetic_figures is not None:
+            result["synthetic"] = {k: v for k, v in synthetic_figures.items() if k != "setup"}
+    elif synthetic_figures is not None:
+        result = {k: v for k, v in synthetic_figures.items() if k != "setup"}
+        result["data_source"] = "synthetic only (no real dataset found)"
+    else:
+        parser.error("nothing to evaluate: no real dataset and --skip-synthetic")
+    assert calibration is not None
+    result["rumen_sls_teragen"] = evaluate_rumen(
+        ROOT / "tests" / "data" / "prediction" / "sls-2jobs2min-task-curves.json", calibration
+    )
+    result["setup"] = {
+        "spark_runs": None if spark_figures is None else spark_figures["setup"],
+        "synthetic": None if synthetic_figures is None else synthetic_figures["setup"],
+        **common_setup,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({k: result[k] for k in ("recurring", "unseen", "latency_ms")}, indent=2))
     return 0
+
+
+def display(path: Path) -> str:
+    """The path relative to the checkout when it is inside it (results stay machine-neutral)."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
+def summary(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: figures[k] for k in ("recurring", "unseen", "latency_ms")}
 
 
 def measure_latency(selector: Selector, pairs: list[tuple[Query, Any]]) -> dict[str, float]:

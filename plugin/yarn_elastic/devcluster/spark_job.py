@@ -41,6 +41,12 @@ class SparkJobSpec:
     driver_memory_mb: int = 512
     samples: int = 200000
     deploy_mode: str = "cluster"
+    # Another PySpark script to run instead of the pi estimate, with its own arguments.
+    script: Path | None = None
+    args: tuple[str, ...] = ()
+
+    def script_args(self) -> list[str]:
+        return list(self.args) if self.script is not None else [str(self.samples)]
 
 
 def pyspark_home() -> Path:
@@ -88,7 +94,7 @@ def spark_submit_command(
     ]
     for key, value in conf.items():
         command += ["--conf", f"{key}={value}"]
-    return [*command, str(script), str(job.samples)]
+    return [*command, str(script), *job.script_args()]
 
 
 def submit_spark_job(cluster: LocalCluster, job: SparkJobSpec) -> SubmittedApp:
@@ -97,8 +103,13 @@ def submit_spark_job(cluster: LocalCluster, job: SparkJobSpec) -> SubmittedApp:
         raise ApplicationError("spark-submit needs bash on PATH")
     apps_dir = cluster.layout.run_dir / "apps"
     apps_dir.mkdir(parents=True, exist_ok=True)
-    script = apps_dir / "pi_estimate.py"
-    script.write_text(PI_ESTIMATE_SCRIPT)
+    if job.script is None:
+        script = apps_dir / "pi_estimate.py"
+        script.write_text(PI_ESTIMATE_SCRIPT)
+    elif job.script.is_file():
+        script = job.script.resolve()
+    else:
+        raise ApplicationError(f"{job.name}: the PySpark script {job.script} does not exist")
     env = cluster.client_env()
     env["SPARK_HOME"] = str(spark_home)
     env["SPARK_LOCAL_IP"] = LOOPBACK
