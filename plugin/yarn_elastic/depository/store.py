@@ -8,7 +8,6 @@ because the estimator keeps its own tables in the same file.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -201,14 +200,17 @@ class UsageStore:
         return stored + max(cursor.rowcount, 0)
 
     def _stored_container_keys(self, container_ids: set[str]) -> dict[str, int]:
-        if not container_ids:
-            return {}
-        # One query for the whole report; json_each avoids SQLite's bound-parameter limit.
-        return dict(self._db.execute(
-            "SELECT container_id, container_key FROM usage_containers "
-            "WHERE container_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(container_ids)),),
-        ).fetchall())
+        """One query per 500 ids (under SQLite's bound-parameter limit on old builds)."""
+        wanted = sorted(container_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start: start + 500]
+            found.update(self._db.execute(
+                "SELECT container_id, container_key FROM usage_containers WHERE container_id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall())
+        return found
 
     # ---- retention ----------------------------------------------------------------------
 
