@@ -19,7 +19,8 @@ from yarn_elastic_agent.procfs import ProcReader, parse_io, parse_stat
 from yarn_elastic_agent.sock_diag import SockDiagError, TcpSocket, parse_dump
 
 APP = "application_1700000000000_0001"
-C1 = "container_e01_1700000000000_0001_01_000002"
+# An id no other agent test uses: tests of parallel runs in this checkout must not claim ours.
+C1 = "container_e01_1700000000000_0001_01_000077"
 
 
 def diag_message(inode: int, info: bytes) -> bytes:
