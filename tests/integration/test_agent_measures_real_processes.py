@@ -141,7 +141,10 @@ def test_cpu_memory_disk_and_network_are_measured_within_ten_percent(tmp_path: P
     report = {"cpu": (mean("cpu_cores"), true_cpu), "write": (mean("disk_write_bps"), true_write),
               "tx": (mean("net_tx_bps"), true_tx), "rss": (samples[-1]["rss_bytes"], 300 << 20)}
     print(json.dumps(report))
-    assert true_cpu > 0.5, "the machine is too busy for a meaningful measurement"
+    # The comparisons below are against what the children really did, so they hold on a busy
+    # machine too (seen: 0.46 cores burnt under load 10, measured 0.459); this only checks
+    # that the burner ran at all.
+    assert true_cpu > 0.1, "the CPU burner barely ran; the comparison would mean nothing"
     assert mean("cpu_cores") == pytest.approx(true_cpu, rel=0.10)
     assert mean("disk_write_bps") == pytest.approx(true_write, rel=0.10)
     assert samples[-1]["net_method"] == "ss"
