@@ -281,6 +281,11 @@ def collect(runs: list[PlannedRun], out: Path, header: dict[str, Any],
                 job_started = time.monotonic()
                 record = run_one(cluster, agents, core.http_url, token, planned, run_dir,
                                  args.job_timeout)
+                if record is not None and record["app_id"] in {r["app_id"] for r in exported}:
+                    # A run must never be stored twice under two settings.
+                    print(f"  {record['app_id']} was already exported; not recorded again",
+                          flush=True)
+                    record = None
                 if record is None or record["final_status"] != "SUCCEEDED":
                     failed += 1
                 if record is not None:

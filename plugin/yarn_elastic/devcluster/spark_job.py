@@ -97,6 +97,17 @@ def spark_submit_command(
     return [*command, str(script), *job.script_args()]
 
 
+def fresh_log_file(apps_dir: Path, name: str) -> Path:
+    """A client log no earlier submission wrote: the app id is read from it, and a second job
+    of the same name appending to the first's log would be taken for the first."""
+    candidate = apps_dir / f"{name}.client.log"
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = apps_dir / f"{name}-{number}.client.log"
+    return candidate
+
+
 def submit_spark_job(cluster: LocalCluster, job: SparkJobSpec) -> SubmittedApp:
     spark_home = pyspark_home()
     if shutil.which("bash") is None:
@@ -117,7 +128,7 @@ def submit_spark_job(cluster: LocalCluster, job: SparkJobSpec) -> SubmittedApp:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     command = spark_submit_command(cluster, job, script, spark_home)
     client = Daemon.start(
-        f"spark-submit {job.name}", command, apps_dir / f"{job.name}.client.log", env,
+        f"spark-submit {job.name}", command, fresh_log_file(apps_dir, job.name), env,
         cluster.layout.run_dir,
     )
     return SubmittedApp(job.name, client, cluster.rest)

@@ -151,3 +151,12 @@ def test_spark_submit_runs_the_given_script_with_its_arguments(tmp_path: Path) -
     assert command[command.index("--executor-cores") + 1] == "2"
     assert command[command.index("--executor-memory") + 1] == "2048m"
     assert SparkJobSpec(samples=7).script_args() == ["7"]  # the pi estimate keeps its argument
+
+
+def test_every_submission_gets_its_own_client_log(tmp_path: Path) -> None:
+    from yarn_elastic.devcluster.spark_job import fresh_log_file
+
+    first = fresh_log_file(tmp_path, "hibench-sort")
+    first.write_text("Submitted application application_1_0001\n")
+    second = fresh_log_file(tmp_path, "hibench-sort")
+    assert second != first and not second.exists()
