@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from yarn_elastic.messages import App, Ask, Container, CycleRequest, Node
 
@@ -62,10 +62,11 @@ class ClusterPicture:
     asks: dict[str, Ask] = field(default_factory=dict)
     containers: dict[str, Container] = field(default_factory=dict)
     resets: int = 0
-    # Sorted keys of nodes, asks and containers, kept in step by insort and delete so that a
-    # snapshot of 5000 nodes and tens of thousands of containers needs no sort per cycle; a
-    # bulk removal (an application or node gone) drops the list and the next snapshot sorts.
-    _sorted: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # Sorted keys of nodes, asks and containers with their values in the same order, kept in
+    # step by insert and delete so that a snapshot of 5000 nodes and tens of thousands of
+    # containers is a list copy, with no sort and no lookups per cycle; a bulk removal (an
+    # application or node gone) drops the lists and the next snapshot sorts.
+    _sorted: dict[str, tuple[list[str], list[Any]]] = field(default_factory=dict, repr=False)
     # Containers by node, each node's revision, and the nodes whose running tuple is stale.
     _on_node: dict[str, dict[str, Container]] = field(default_factory=dict, repr=False)
     _running: dict[str, tuple[Container, ...]] = field(default_factory=dict, repr=False)
@@ -137,23 +138,31 @@ class ClusterPicture:
         self._stale.add(node_id)
 
     def _put(self, table: dict[str, _T], name: str, key: str, value: _T) -> None:
-        if key not in table:
-            keys = self._sorted.get(name)
-            if keys is not None:
-                bisect.insort(keys, key)
+        order = self._sorted.get(name)
+        if order is not None:
+            keys, values = order
+            index = bisect.bisect_left(keys, key)
+            if key in table:
+                values[index] = value
+            else:
+                keys.insert(index, key)
+                values.insert(index, value)
         table[key] = value
 
     def _forget(self, name: str, key: str) -> None:
-        keys = self._sorted.get(name)
-        if keys is not None:
-            del keys[bisect.bisect_left(keys, key)]
+        order = self._sorted.get(name)
+        if order is not None:
+            keys, values = order
+            index = bisect.bisect_left(keys, key)
+            del keys[index], values[index]
 
     def _sorted_values(self, table: dict[str, _T], name: str) -> tuple[_T, ...]:
         """Values in key order; the order is kept up to date, not re-sorted, between cycles."""
-        keys = self._sorted.get(name)
-        if keys is None or len(keys) != len(table):
-            keys = self._sorted[name] = sorted(table)
-        return tuple(map(table.__getitem__, keys))
+        order = self._sorted.get(name)
+        if order is None or len(order[0]) != len(table):
+            keys = sorted(table)
+            order = self._sorted[name] = (keys, [table[k] for k in keys])
+        return tuple(order[1])
 
     def _remove(self, request: CycleRequest) -> None:
         for container_id in request.removed_containers:

@@ -1,6 +1,6 @@
-"""Work kept between cycles (node rows, ask curves, the picture's per-node containers) never
-changes a decision: random sequences of deltas, each cycle's tables and plan compared with a
-cold build from the same snapshot."""
+"""Work kept between cycles (node rows, ask curves, the picture's sorted lists and per-node
+containers) never changes a decision: random sequences of deltas, each cycle's tables and
+plan compared with a cold build from the same snapshot."""
 
 from __future__ import annotations
 
@@ -97,6 +97,10 @@ def test_kept_work_never_changes_tables_or_plan(steps: list[dict[str, object]],
                                **changes)  # type: ignore[arg-type]
         assert picture.apply(request).applied
         snap = picture.snapshot()
+        for kept, table in ((snap.nodes, picture.nodes), (snap.asks, picture.asks),
+                            (snap.containers, picture.containers)):
+            assert len(kept) == len(table)
+            assert all(a is table[k] for a, k in zip(kept, sorted(table), strict=True))
         grouped: dict[str, list[Container]] = {}
         for c in snap.containers:
             grouped.setdefault(c.node, []).append(c)
