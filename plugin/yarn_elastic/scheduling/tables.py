@@ -9,7 +9,7 @@ containers still to place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,43 +95,69 @@ QueueKey = Callable[[Ask, "App | None"], tuple[object, ...]]
 
 @dataclass
 class _AskEntry:
-    """What a cycle needs of one ask that does not depend on the rest of the picture."""
+    """What a cycle needs of one ask that depends only on the ask and its application."""
 
     ask: Ask
+    app: App | None
+    sort_key: tuple[object, ...]  # the queue order's key
     demand: CurveArray
     ends: int | None  # finish_slot(demand)
     constraint: Constraint
-    horizon: int = 0  # the horizon `key` was made for
-    key: bytes = b""  # the demand aligned to `horizon`, as bytes (the group key)
+    constraint_id: int  # the same for equal constraints, for as long as the cache lives
+    horizon: int = 0  # the horizon `group_key` was made for
+    group_key: tuple[bytes, int, int] = (b"", 0, 0)  # aligned demand, finish, constraint id
 
 
 @dataclass
 class TableCache:
-    """Work kept between cycles: the node arrays (`NodeCache`) and each ask's demand curve.
+    """Work kept between cycles: the node arrays (`NodeCache`) and what each ask needs.
 
-    An ask's entry is reused while the picture holds the very same `Ask` object (the picture
-    replaces it whenever the shim sends the ask again) and the demand model is the same
-    object: a demand model answers as a pure function of what it is given, and one that
-    learns is swapped in as a new object.
+    An ask's entry is reused while the picture holds the very same `Ask` and `App` objects
+    (the picture replaces one whenever the shim sends it again), and the demand model and the
+    queue order are the same objects: a demand model answers as a pure function of what it is
+    given, and one that learns is swapped in as a new object.
     """
 
     nodes: NodeCache = field(default_factory=NodeCache)
     model: DemandModel | None = None
+    queue_key: QueueKey | None = None
     asks: dict[str, _AskEntry] = field(default_factory=dict)
+    constraint_ids: dict[Constraint, int] = field(default_factory=dict)
 
     def ask_entries(
-        self, asks: Sequence[Ask], apps: Sequence[App | None], model: DemandModel
+        self,
+        asks: Sequence[Ask],
+        apps: Mapping[str, App],
+        model: DemandModel,
+        queue_key: QueueKey,
     ) -> list[_AskEntry]:
-        previous = self.asks if model is self.model else {}
+        """Entries of `asks`, in the queue order."""
+        same = model is self.model and queue_key == self.queue_key
+        if len(self.constraint_ids) > 2 * len(asks) + 1000:
+            # Strict locality lists come and go; start the numbering (and entries) afresh.
+            self.constraint_ids, same = {}, False
+        previous = self.asks if same else {}
         entries = []
-        for ask, app in zip(asks, apps, strict=True):
+        for ask in asks:
+            app = apps.get(ask.app)
             entry = previous.get(ask.key)
-            if entry is None or entry.ask is not ask:
+            if entry is None or entry.ask is not ask or entry.app is not app:
                 demand = model.ask_demand(ask, app)
-                entry = _AskEntry(ask, demand, finish_slot(demand), _constraint_of(ask))
+                constraint = _constraint_of(ask)
+                constraint_id = self.constraint_ids.setdefault(
+                    constraint, len(self.constraint_ids)
+                )
+                entry = _AskEntry(ask, app, queue_key(ask, app), demand, finish_slot(demand),
+                                  constraint, constraint_id)
             entries.append(entry)
-        self.model, self.asks = model, {e.ask.key: e for e in entries}
+        self.model, self.queue_key = model, queue_key
+        self.asks = {e.ask.key: e for e in entries}
+        entries.sort(key=_sort_key)
         return entries
+
+
+def _sort_key(entry: _AskEntry) -> tuple[object, ...]:
+    return entry.sort_key
 
 
 def build_tables(
@@ -142,13 +168,11 @@ def build_tables(
 ) -> Tables:
     cache = cache or TableCache()
     columns = cache.nodes.columns(snapshot, model)
-    pending = (a for a in snapshot.asks if a.count > 0)
-    asks = sorted(pending, key=lambda a: queue_key(a, snapshot.apps.get(a.app)))
-    apps = tuple(snapshot.apps.get(a.app) for a in asks)
-    entries = cache.ask_entries(asks, apps, model)
+    pending = [a for a in snapshot.asks if a.count > 0]
+    entries = cache.ask_entries(pending, snapshot.apps, model, queue_key)
     horizon = max([columns.horizon] + [e.demand.shape[-1] for e in entries])
     nodes = _node_table(columns, horizon)
-    candidates = _candidates(tuple(asks), apps, entries, horizon)
+    candidates = _candidates(entries, horizon)
     return Tables(nodes, candidates, _scored_resources(nodes, candidates))
 
 
@@ -175,40 +199,41 @@ def _node_table(columns: NodeColumns, horizon: int) -> NodeTable:
     )
 
 
-def _candidates(
-    asks: tuple[Ask, ...],
-    apps: tuple[App | None, ...],
-    entries: Sequence[_AskEntry],
-    horizon: int,
-) -> CandidateTable:
-    constraints: dict[Constraint, int] = {}
+def _candidates(entries: Sequence[_AskEntry], horizon: int) -> CandidateTable:
+    constraints: dict[int, int] = {}  # constraint id -> index in this cycle
     groups: dict[tuple[bytes, int, int], list[int]] = {}
     shapes: list[CurveArray] = []
     finishes: list[int] = []
+    group_constraints: list[int] = []
+    constraint_list: list[Constraint] = []
     for rank, entry in enumerate(entries):
         if entry.horizon != horizon:
-            entry.horizon, entry.key = horizon, align(entry.demand, horizon).tobytes()
-        ends = entry.ends
-        c_index = constraints.setdefault(entry.constraint, len(constraints))
-        key = (entry.key, -1 if ends is None else ends, c_index)
-        members = groups.get(key)
+            curve = align(entry.demand, horizon).tobytes()
+            never = -1 if entry.ends is None else entry.ends
+            entry.horizon, entry.group_key = horizon, (curve, never, entry.constraint_id)
+        members = groups.get(entry.group_key)
         if members is None:
-            groups[key] = [rank]
+            groups[entry.group_key] = [rank]
             shapes.append(align(entry.demand, horizon))
+            ends = entry.ends
             finishes.append(horizon if ends is None else max(min(ends, horizon), 1))
+            c_index = constraints.get(entry.constraint_id)
+            if c_index is None:
+                c_index = constraints[entry.constraint_id] = len(constraint_list)
+                constraint_list.append(entry.constraint)
+            group_constraints.append(c_index)
         else:
             members.append(rank)
-    keys = list(groups)
     demand = np.stack(shapes) if shapes else np.zeros((0, RESOURCES, horizon))
     return CandidateTable(
-        asks=asks,
-        apps=apps,
+        asks=tuple(e.ask for e in entries),
+        apps=tuple(e.app for e in entries),
         demand=demand,
         cum_demand=prefix_integral(demand),
         finish=np.array(finishes, dtype=np.int64),
-        constraint=np.array([k[2] for k in keys], dtype=np.int64),
-        constraints=tuple(constraints),
-        members=tuple(tuple(groups[k]) for k in keys),
+        constraint=np.array(group_constraints, dtype=np.int64),
+        constraints=tuple(constraint_list),
+        members=tuple(tuple(m) for m in groups.values()),
     )
 
 

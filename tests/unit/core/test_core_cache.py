@@ -10,9 +10,11 @@ import numpy as np
 from core_builders import app, ask, node
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yarn_elastic.messages import Container, CycleRequest, flat
+from yarn_elastic.messages import App, Ask, Container, CycleRequest, flat
 from yarn_elastic.picture import ClusterPicture, PictureSnapshot
+from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import minfrag_policy, schedule
+from yarn_elastic.scheduling.demand import RmAllocatedDemandModel
 from yarn_elastic.scheduling.tables import TableCache, Tables, build_tables
 
 NODE_IDS = [f"n:{i}" for i in range(6)]
@@ -127,3 +129,26 @@ def test_a_new_demand_model_empties_the_cache() -> None:
     assert cache.nodes.entries[0] is first
     build_tables(snap, other.demand_model, other.queue_sort.key, cache)
     assert cache.nodes.entries[0] is not first
+
+
+class DemandByAppPriority(RmAllocatedDemandModel):
+    """A model that reads the application: one more vcore per priority level."""
+
+    def ask_demand(self, ask: Ask, app: App | None) -> CurveArray:
+        demand = super().ask_demand(ask, app)
+        demand[0] += 0 if app is None else app.priority
+        return demand
+
+
+def test_an_ask_is_looked_at_again_when_its_application_is_resent() -> None:
+    model, key = DemandByAppPriority(), minfrag_policy().queue_sort.key
+    picture, cache = ClusterPicture(), TableCache()
+    pending = ask("app_0", flat(1, 1024))
+    picture.apply(CycleRequest("rm", 1, "full", None, 0, SLOT_MS, apps=(app("app_0"),),
+                               asks=(pending,), nodes=(node("n:1", flat(8, 8192)),)))
+    first = build_tables(picture.snapshot(), model, key, cache)
+    picture.apply(CycleRequest("rm", 2, "delta", 1, 0, SLOT_MS,
+                               apps=(app("app_0", priority=2),)))
+    second = build_tables(picture.snapshot(), model, key, cache)
+    assert first.candidates.demand[0, 0, 0] == 1.0
+    assert second.candidates.demand[0, 0, 0] == 3.0
