@@ -207,8 +207,8 @@ def measure_parts(
     policy = minfrag_policy()
     picture, cache = ClusterPicture(), TableCache()
     picture.apply(decode_request(cluster.full()))
-    freeze_long_lived()  # as CoreService does after a full picture
     build_tables(picture.snapshot(), policy.demand_model, policy.queue_sort.key, cache)
+    freeze_long_lived()  # as CoreService does after a full cycle
     samples: dict[str, list[float]] = {part: [] for part in PARTS + ("total",)}
     for _ in range(deltas):
         message = cluster.delta()

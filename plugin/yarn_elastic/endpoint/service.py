@@ -144,8 +144,6 @@ class CoreService:
 
     def cycle(self, request: CycleRequest) -> CycleReply:
         outcome = self.picture.apply(request)
-        if outcome.applied and request.kind == "full":
-            freeze_long_lived()
         self.stats.cycles += 1
         self.stats.last_cycle_ms = self._clock_ms()
         self.stats.rm_id = request.rm_id
@@ -157,6 +155,8 @@ class CoreService:
         if self._cache_policy is not self.policy:  # a swapped policy starts a fresh cache
             self._cache, self._cache_policy = TableCache(), self.policy
         decision = schedule(self.picture.snapshot(), self.policy, cache=self._cache)
+        if request.kind == "full":
+            freeze_long_lived()  # the new picture and the arrays kept for it
         self.stats.last_decide_ms = decision.decide_ms
         now = self.stats.last_cycle_ms
         self._log.add(request.seq, now, decision.placements)
@@ -196,7 +196,8 @@ class CoreService:
 
 
 def freeze_long_lived() -> None:
-    """Move what is alive now (the new picture) out of the garbage collector's sight.
+    """Move what is alive now (the new picture and what the tables keep of it) out of the
+    garbage collector's sight.
 
     A full picture is ~10^5 objects that live until the next full one; left in the oldest
     generation, every full collection walks all of them, which took a delta cycle at 5000
