@@ -4,13 +4,20 @@ When every curve of a cycle is flat (one slot: the RM's own numbers, nothing pre
 policy is the default DRR / MinFrag one, a node is four free amounts against four capacities
 and a candidate group is four demands. Filling a node then takes a handful of float operations
 per group and turn, which plain Python does faster than numpy can start a call on arrays this
-small (a dozen or so groups, four resources).
+small (a few dozen groups, four resources). Nodes are filled one after another in node order,
+each against the real ledger (containers left, leading asks), so there is nothing to check or
+redo afterwards.
 
-Two facts keep the per-node work small:
+What keeps the per-node work small:
 
+- a node's first choice comes from a score table computed in numpy for 256 nodes at a time
+  (scores do not depend on the ledger; only the choice among them does): the groups that fit
+  the node, sorted by rounded score, and the first one still in the ledger wins, or a tie
+  behind it whose leading ask comes earlier;
 - free amounts only shrink while a node is filled, so a group that does not fit once never fits
-  again on that node and is dropped from its list for good;
-- groups only run out, so a group that is used up is dropped too.
+  again on that node and is dropped from its list for good; groups that run out are dropped too;
+- a score certainly above the best one so far (by far more than rounding could move it) is not
+  rounded.
 
 Arithmetic is the loop's own, value for value: free - demand clamped at 0 per resource; the
 score is the largest of (free - demand) / capacity over the scored resources with capacity,
