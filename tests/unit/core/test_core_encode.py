@@ -13,12 +13,13 @@ PLACEMENTS = st.builds(
     ask=st.text(max_size=12),
     node=st.sampled_from(["n:1", "host\"2", "hôte-3", "n\\4\n", ""]),
     count=st.integers(1, 10**6),
-    score=st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 0.25]),
+    score=st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 0.25])
+    | st.integers(-3, 3),
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(PLACEMENTS, max_size=20), st.text(max_size=10), st.floats(0, 1e6),
+@given(st.lists(PLACEMENTS, max_size=30), st.text(max_size=10), st.floats(0, 1e6),
        st.integers(-1, 10**9))
 def test_cycle_reply_bytes_are_json_dumps_bytes(
     placements: list[Placement], message: str, decide_ms: float, seq: int
