@@ -11,18 +11,22 @@ finishes and another starts on each), and replaces 2 % of the asks (finished one
 ones in), so 1000 asks stay pending.
 
 Each message is timed through `CoreService.exchange(bytes) -> bytes`, exactly what the Py4J
-entry point calls. Prints p50 / p99 per node count.
+entry point calls. Prints p50 / p99 per node count. `--parts` times each step of a delta cycle
+on its own (`--cpu`: in CPU time, steadier than wall time on a shared machine). Figures go to
+benchmarks/results/core_only.json under the mode's key.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from yarn_elastic.endpoint.service import CoreService, freeze_long_lived
@@ -33,6 +37,7 @@ from yarn_elastic.scheduling.framework import CycleInput
 from yarn_elastic.scheduling.minfrag import decide
 from yarn_elastic.scheduling.tables import TableCache, build_tables
 
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "core_only.json"
 NOW_MS = 1_700_000_000_000
 SLOT_MS = 1000
 ASKS = 1000
@@ -241,6 +246,8 @@ def main() -> None:
                         help="time each step of a delta cycle (decode ... encode) separately")
     parser.add_argument("--cpu", action="store_true",
                         help="with --parts: CPU time of this process instead of wall time")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="results file, updated under this mode's key (default %(default)s)")
     parser.add_argument("--profile", action="store_true",
                         help="profile one full and the deltas at the largest size (cProfile)")
     args = parser.parse_args()
@@ -254,23 +261,42 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         return
     if args.parts:
+        clock = "cpu" if args.cpu else "wall"
+        split: dict[str, Any] = {}
         for n in sizes:
             parts = measure_parts(
                 n, args.deltas, time.process_time if args.cpu else time.perf_counter
             )
-            clock = "CPU" if args.cpu else "wall"
+            split[str(n)] = parts
             print(f"{n:>5} nodes, delta cycle, {clock} p50 / p99 ms: " + " | ".join(
                 f"{part} {v['p50_ms']} / {v['p99_ms']}" for part, v in parts.items()
             ))
+        _record(args.out, f"delta_parts_{clock}", split)
         return
+    rows = []
     for n in sizes:
         row = measure(n, args.full, args.deltas)
+        rows.append(row)
         print(
             f"{n:>5} nodes, {row['asks']} asks, {row['containers']} running containers: "
             f"full p50 {row['full']['p50_ms']} ms p99 {row['full']['p99_ms']} ms | "
             f"delta p50 {row['delta']['p50_ms']} ms p99 {row['delta']['p99_ms']} ms | "
             f"{row['containers_placed_last_cycle']} containers placed per cycle"
         )
+    _record(args.out, "exchange_wall", rows)
+
+
+def _record(path: Path, key: str, figures: object) -> None:
+    """Keep the figures under `key` in the results file, beside those of the other modes."""
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError):
+        results = {}
+    results[key] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
+                    "figures": figures}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":
