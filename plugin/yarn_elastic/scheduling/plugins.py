@@ -145,10 +145,14 @@ class LeastRemainingFirst:
         count, horizon = len(nodes.ids), nodes.horizon
         if count == 0:
             return np.zeros(0, dtype=np.int64)
-        t_star = np.clip(nodes.finish, 1, horizon)
-        rows = np.arange(count)
-        remaining = prefix_integral(nodes.available)[rows, :, t_star]
-        total = prefix_integral(nodes.capacity)[rows, :, t_star]
+        if horizon == 1:
+            # Flat curves: the integrals up to t* = 1 are the values themselves.
+            remaining, total = nodes.available[:, :, 0], nodes.capacity[:, :, 0]
+        else:
+            t_star = np.clip(nodes.finish, 1, horizon)
+            rows = np.arange(count)
+            remaining = prefix_integral(nodes.available)[rows, :, t_star]
+            total = prefix_integral(nodes.capacity)[rows, :, t_star]
         drr = np.round(max_ratio(remaining, total, scored), SCORE_DECIMALS)
         # Nodes arrive sorted by id, so a stable sort breaks DRR ties by id.
         order: IntArray = np.argsort(drr, kind="stable").astype(np.int64)

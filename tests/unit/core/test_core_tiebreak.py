@@ -3,10 +3,18 @@ then earlier submit, then the ask's own priority (lower first), then the ask key
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 from core_builders import NOW_MS, app, ask, node, snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from yarn_elastic.messages import App, Ask, Locality, flat
+from yarn_elastic.resources import align
 from yarn_elastic.scheduling import minfrag_policy, schedule
+from yarn_elastic.scheduling.plugins import LeastRemainingFirst
+from yarn_elastic.scheduling.tables import build_tables
 
 SAME = flat(2, 2048)  # every ask below has this size, so every DRR is equal
 
@@ -84,3 +92,21 @@ def test_strict_locality_and_partition_are_honoured() -> None:
     assert {n for a, n in placed if a == "app_node"} == {"n:1"}
     assert {n for a, n in placed if a == "app_gpu"} == {"gpu:1"}
     assert {n for a, n in placed if a == "app_relaxed"} <= {"n:1", "n:2"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 16), st.integers(0, 20), st.integers(0, 20)),
+                min_size=1, max_size=30))
+def test_flat_node_order_is_the_integral_order(sizes: list[tuple[int, int, int]]) -> None:
+    # With one slot the order reads the values directly; stretched to two slots (every curve
+    # repeated) it goes through the prefix integrals. Both must order the nodes alike.
+    nodes = [node(f"n:{i:02d}", flat(cap, cap * 1024), flat(used, used * 512))
+             for i, (cap, used, _) in enumerate(sizes)]
+    policy = minfrag_policy()
+    one = build_tables(snapshot(nodes, []), policy.demand_model, policy.queue_sort.key).nodes
+    two = dataclasses.replace(one, capacity=align(one.capacity, 2),
+                              available=align(one.available, 2),
+                              finish=np.full(len(nodes), 2, dtype=np.int64))
+    scored = np.array([True, True, False, False])
+    assert np.array_equal(LeastRemainingFirst().order(one, scored),
+                          LeastRemainingFirst().order(two, scored))
