@@ -31,6 +31,7 @@ loop's; tests/unit/core/test_core_flat_equivalence.py compares the two on random
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -50,8 +51,30 @@ from yarn_elastic.scheduling.tables import (
     IntArray,
 )
 
-# (ask rank, node index) -> [containers, score after the last one], in placement order.
-Plan = dict[tuple[int, int], list[float]]
+
+class Plan:
+    """Containers placed and the score after the last one, per (ask rank, node index) pair, in
+    the order the pairs were first placed. A pair is kept as one int (rank * nodes + node) in
+    two dicts of plain numbers, so recording a placement creates nothing the garbage collector
+    has to track (thousands of placements a cycle).
+    """
+
+    def __init__(self, nodes: int) -> None:
+        self.nodes = max(nodes, 1)
+        self.counts: dict[int, int] = {}
+        self.scores: dict[int, float] = {}
+
+    def add(self, rank: int, node: int, score: float) -> None:
+        pair = rank * self.nodes + node
+        self.counts[pair] = self.counts.get(pair, 0) + 1
+        self.scores[pair] = score
+
+    def pairs(self) -> Iterator[tuple[int, int, int, float]]:
+        """(ask rank, node index, containers, score after the last one), in placement order."""
+        scores = self.scores
+        for pair, count in self.counts.items():
+            rank, node = divmod(pair, self.nodes)
+            yield rank, node, count, scores[pair]
 
 _SCALE = 10.0**SCORE_DECIMALS  # numpy's own factor for np.round(x, 9)
 
@@ -108,7 +131,7 @@ def pack(cycle: CycleInput, order: IntArray, allowed: BoolArray) -> tuple[Plan, 
     Returns the plan and the number of nodes that were looked at.
     """
     candidates = cycle.candidates
-    plan: Plan = {}
+    plan = Plan(len(cycle.nodes.ids))
     if not len(order) or not candidates.size:
         return plan, 0
     demand = candidates.demand[:, :, 0]
@@ -203,8 +226,10 @@ class _NodeFiller:
         `rounded` scores there (`scores` unrounded), so the first choice is the first group
         still in the ledger, or a tied one behind it with an earlier leading ask.
         """
-        demands, ledger, plan = self.demands, self.ledger, self.plan
+        demands, ledger = self.demands, self.ledger
         group_left, leader = ledger.group_left, ledger.leader
+        counts, plan_scores = self.plan.counts, self.plan.scores
+        width = self.plan.nodes
         best = -1
         best_rounded = best_score = 0.0
         best_rank = 0
@@ -227,13 +252,10 @@ class _NodeFiller:
         floor = -math.inf if (u0 and u1 and u2 and u3) else 0.0
         tol, scale = FIT_TOLERANCE, _SCALE
         while best >= 0:
-            rank = ledger.take(best)
-            entry = plan.get((rank, node))
-            if entry is None:
-                plan[(rank, node)] = [1, best_score]
-            else:
-                entry[0] += 1
-                entry[1] = best_score
+            # Plan.add, inline: this runs once per container placed.
+            pair = ledger.take(best) * width + node
+            counts[pair] = counts.get(pair, 0) + 1
+            plan_scores[pair] = best_score
             d0, d1, d2, d3 = demands[best]
             # np.maximum(free - demand, 0.0), element for element.
             f0 = f0 - d0

@@ -70,9 +70,10 @@ def decide(
         plan, visited = flat.pack(cycle, order, _static_table(cycle, policy))
     else:
         plan, visited = _pack_one_at_a_time(cycle, policy, order)
+    asks, ids = candidates.asks, nodes.ids
     placements = tuple(
-        Placement(candidates.asks[rank].key, nodes.ids[node_index], int(count), score_after)
-        for (rank, node_index), (count, score_after) in plan.items()
+        Placement(asks[rank].key, ids[node_index], count, score_after)
+        for rank, node_index, count, score_after in plan.pairs()
     )
     elapsed_ms = (time.perf_counter() - started) * 1000.0
     return SchedulingDecision(placements, policy.name, visited, elapsed_ms)
@@ -102,7 +103,7 @@ def _pack_one_at_a_time(
     score = policy.score.prepare(cycle)
     heads = [0] * candidates.size  # position of each group's first ask with containers left
     leader = np.array([m[0] for m in candidates.members], dtype=np.int64)
-    plan: flat.Plan = {}
+    plan = flat.Plan(len(nodes.ids))
     may_fit = _may_fit_any(nodes, candidates, progress.active)
     visited = 0
 
@@ -130,9 +131,7 @@ def _pack_one_at_a_time(
             group = int(tied[np.argmin(leader[tied])])
             rank = int(leader[group])
             node.take(candidates.demand[group], int(candidates.finish[group]))
-            entry = plan.setdefault((rank, node_index), [0, 0.0])
-            entry[0] += 1
-            entry[1] = float(scores[group])
+            plan.add(rank, node_index, float(scores[group]))
             progress.placed_on_node[node_index] += 1
             progress.remaining[rank] -= 1
             if progress.remaining[rank] == 0 and _advance(group, heads, leader, candidates,
