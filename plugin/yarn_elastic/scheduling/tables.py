@@ -114,8 +114,8 @@ class TableCache:
 
     An ask's entry is reused while the picture holds the very same `Ask` and `App` objects
     (the picture replaces one whenever the shim sends it again), and the demand model and the
-    queue order are the same objects: a demand model answers as a pure function of what it is
-    given, and one that learns is swapped in as a new object.
+    queue order are the same objects: both answer as pure functions of what they are given,
+    and a demand model that learns is swapped in as a new object.
     """
 
     nodes: NodeCache = field(default_factory=NodeCache)
