@@ -49,7 +49,7 @@ class NodeColumns:
     partitions: tuple[str, ...]
     capacity: npt.NDArray[np.float64]  # (N, 4, W), shorter curves extended; shared, read only
     committed: npt.NDArray[np.float64]  # (N, 4, W)
-    finish: tuple[int | None, ...]  # earliest predicted finish on each node, in slots from now
+    finish: dict[int, int]  # row -> earliest predicted finish, slots from now; absent: none
     horizon: int  # slots the nodes themselves need (widest curve, one past any finish)
 
     def aligned(self, stacked: npt.NDArray[np.float64], horizon: int) -> npt.NDArray[np.float64]:
@@ -95,14 +95,15 @@ class NodeCache:
             _NO_REVISIONS if snapshot.node_revisions is None
             else np.array(snapshot.node_revisions, dtype=np.int64)
         )
-        finish: list[int | None] = [None] * len(self.entries)
+        finish: dict[int, int] = {}
         for row in self.with_ends:
-            finish[row] = _earliest_finish(self.entries[row].ends, snapshot)
-        lengths = [f + 1 for f in finish if f is not None]
-        horizon = max([int(self.widths.max(initial=1))] + lengths)
+            earliest = _earliest_finish(self.entries[row].ends, snapshot)
+            if earliest is not None:
+                finish[row] = earliest
+        horizon = max([int(self.widths.max(initial=1))] + [f + 1 for f in finish.values()])
         return NodeColumns(
             tuple(self.ids), tuple(self.racks), tuple(self.partitions),
-            self.capacity, self.committed, tuple(finish), horizon,
+            self.capacity, self.committed, finish, horizon,
         )
 
     def _changed_rows(

@@ -186,9 +186,9 @@ def _scored_resources(nodes: NodeTable, candidates: CandidateTable) -> BoolArray
 def _node_table(columns: NodeColumns, horizon: int) -> NodeTable:
     capacity = columns.aligned(columns.capacity, horizon)
     committed = columns.aligned(columns.committed, horizon)
-    finish = np.array(
-        [horizon if f is None else f for f in columns.finish], dtype=np.int64
-    ).reshape(len(columns.ids))
+    finish = np.full(len(columns.ids), horizon, dtype=np.int64)
+    for row, earliest in columns.finish.items():
+        finish[row] = earliest
     return NodeTable(
         ids=columns.ids,
         racks=columns.racks,
