@@ -42,10 +42,11 @@ class FitsEverySlot:
         return fits
 
 
-class PartitionMatch:
-    """An ask goes only to nodes of its own partition (node label); "" is the default one."""
+class _ConstraintFilter:
+    """A static filter answered once per constraint (partition, locality list), then shared by
+    every group with that constraint."""
 
-    name = "partition-match"
+    name = "constraint"
     static = True
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
@@ -55,6 +56,15 @@ class PartitionMatch:
         """(U, N): may group u go to node n, for every pair at once."""
         result: BoolArray = self._per_constraint(cycle)[cycle.candidates.constraint]
         return result
+
+    def _per_constraint(self, cycle: CycleInput) -> BoolArray:
+        raise NotImplementedError
+
+
+class PartitionMatch(_ConstraintFilter):
+    """An ask goes only to nodes of its own partition (node label); "" is the default one."""
+
+    name = "partition-match"
 
     def _per_constraint(self, cycle: CycleInput) -> BoolArray:
         partitions = np.array(cycle.nodes.partitions, dtype=object)
@@ -64,28 +74,30 @@ class PartitionMatch:
         return allowed
 
 
-class StrictLocality:
-    """With `relax: false`, an ask goes only to the nodes or racks it names."""
+class StrictLocality(_ConstraintFilter):
+    """With `relax: false`, an ask goes only to the nodes or racks it names.
+
+    YARN requests name hosts, while node ids are `host:port`, so a node matches a name equal to
+    its id or to its host part (docs/interface.md).
+    """
 
     name = "strict-locality"
-    static = True
-
-    def prepare(self, cycle: CycleInput) -> NodeFilter:
-        return _by_constraint(self._per_constraint(cycle), cycle.candidates.constraint)
-
-    def table(self, cycle: CycleInput) -> BoolArray:
-        """(U, N): may group u go to node n, for every pair at once."""
-        result: BoolArray = self._per_constraint(cycle)[cycle.candidates.constraint]
-        return result
 
     def _per_constraint(self, cycle: CycleInput) -> BoolArray:
-        places = list(zip(cycle.nodes.ids, cycle.nodes.racks, strict=True))
+        places = [
+            (node_id, node_id.rsplit(":", 1)[0], rack)
+            for node_id, rack in zip(cycle.nodes.ids, cycle.nodes.racks, strict=True)
+        ]
         rows = []
         for constraint in cycle.candidates.constraints:
             if constraint.anywhere:
                 rows.append(np.ones(len(places), dtype=bool))
             else:
-                named = [i in constraint.nodes or r in constraint.racks for i, r in places]
+                named = [
+                    node_id in constraint.nodes or host in constraint.nodes
+                    or rack in constraint.racks
+                    for node_id, host, rack in places
+                ]
                 rows.append(np.array(named, dtype=bool))
         allowed: BoolArray = np.array(rows, dtype=bool).reshape(len(rows), len(places))
         return allowed

@@ -94,6 +94,17 @@ def test_strict_locality_and_partition_are_honoured() -> None:
     assert {n for a, n in placed if a == "app_relaxed"} <= {"n:1", "n:2"}
 
 
+def test_strict_locality_by_host_name_matches_the_nodes_of_that_host() -> None:
+    # YARN requests name hosts ("h2"), node ids are host:port ("h2:45454"); several NodeManagers
+    # on one host (as in the local test cluster) all match the host's name.
+    nodes = [node("h1:45454", flat(8, 8192)), node("h2:45454", flat(8, 8192)),
+             node("h2:45455", flat(8, 8192))]
+    asks = [ask("app_host", flat(1, 1024), 3, locality=Locality(("h2",), (), relax=False))]
+    decision = schedule(snapshot(nodes, asks), minfrag_policy())
+    assert decision.containers == 3
+    assert {p.node for p in decision.placements} <= {"h2:45454", "h2:45455"}
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 16), st.integers(0, 20), st.integers(0, 20)),
                 min_size=1, max_size=30))
