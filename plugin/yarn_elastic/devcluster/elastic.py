@@ -15,14 +15,14 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import requests
 
 from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster, project_root
+from yarn_elastic.devcluster.polling import BackgroundPoller
 from yarn_elastic.devcluster.ports import free_loopback_ports
 from yarn_elastic.devcluster.spec import ELASTIC_SCHEDULER, ClusterSpec
 
@@ -189,42 +189,25 @@ class Decision:
     seq: int
 
 
-@dataclass
-class DecisionRecorder:
+class DecisionRecorder(BackgroundPoller):
     """Collects the core's placements from its HTTP API in the background.
 
     The core keeps a bounded in-memory log that starts afresh when the core restarts, so the
     recorder polls continuously. Sequence numbers are the shim's cycle numbers, which keep
     rising across a core restart; a lower one means a new RM, and the recorder starts over.
+    It polls once more when stopped, so decisions of the last moments are kept.
     """
 
-    setup: CoreSetup
-    interval_seconds: float = 0.3
-    _decisions: dict[tuple[str, str], Decision] = field(default_factory=dict)
-    _since: int = -1
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    def __init__(self, setup: CoreSetup, interval_seconds: float = 0.3) -> None:
+        super().__init__("decision-recorder", interval_seconds)
+        self.setup = setup
+        self._decisions: dict[tuple[str, str], Decision] = {}
+        self._since = -1
+        self._lock = threading.Lock()
 
-    def __enter__(self) -> DecisionRecorder:
-        self._thread = threading.Thread(target=self._run, name="decision-recorder", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def stop(self) -> None:
+        super().stop()
         self.poll_once()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_seconds):
-            self.poll_once()
 
     def poll_once(self) -> None:
         status = core_status(self.setup)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from yarn_elastic.devcluster.polling import BackgroundPoller
 from yarn_elastic.devcluster.rm_rest import NmRestClient, RmRestClient, RmRestError
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class ContainerPlacement:
         return self.container_id.endswith("_000001")
 
 
-class PlacementRecorder:
+class PlacementRecorder(BackgroundPoller):
     """Polls the RM in a background thread and keeps every container it has seen.
 
     The RM lists only an attempt's live containers, so a container that starts and finishes
@@ -43,26 +44,12 @@ class PlacementRecorder:
         node_managers: Sequence[NmRestClient] = (),
         interval_seconds: float = 0.5,
     ) -> None:
+        super().__init__("placement-recorder", interval_seconds)
         self._rest = rest
         self._node_managers = tuple(node_managers)
         self._launched: set[str] = set()
-        self._interval = interval_seconds
         self._seen: dict[str, ContainerPlacement] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="placement-recorder", daemon=True)
-
-    def __enter__(self) -> PlacementRecorder:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
 
     def poll_once(self) -> None:
         for nm in self._node_managers:
@@ -80,14 +67,12 @@ class PlacementRecorder:
                             app_id, c.container_id, c.node_id, c.memory_mb, c.vcores, False
                         )
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except RmRestError as exc:
-                # An app can finish between listing it and asking for its containers.
-                log.debug("placement poll skipped: %s", exc)
-            self._stop.wait(self._interval)
+    def poll_quietly(self) -> None:
+        try:
+            self.poll_once()
+        except RmRestError as exc:
+            # An app can finish between listing it and asking for its containers.
+            log.debug("placement poll skipped: %s", exc)
 
     def placements(self, app_id: str | None = None) -> list[ContainerPlacement]:
         with self._lock:
