@@ -160,3 +160,15 @@ def test_every_submission_gets_its_own_client_log(tmp_path: Path) -> None:
     first.write_text("Submitted application application_1_0001\n")
     second = fresh_log_file(tmp_path, "hibench-sort")
     assert second != first and not second.exists()
+
+
+def test_the_shipped_dataset_loads_as_recurring_settings() -> None:
+    path = Path(__file__).resolve().parents[2] / "data" / "prediction" / "spark-runs.json.gz"
+    dataset = load(path, slot_seconds=3)
+    assert not dataset.skipped
+    assert {s.job for s in dataset.settings} == {k.name for k in MIX}
+    assert all(len(runs) >= 2 for runs in dataset.settings.values())
+    for runs in dataset.settings.values():
+        for run in runs:
+            assert set(run.roles) == {"am", "executor"}
+            assert run.roles["executor"][0].max() > 0.05  # executors did work
