@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
-from yarn_elastic.settings import Key, non_negative_int, positive_int
+from yarn_elastic.settings import Key, positive_int
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
 
 LOG = logging.getLogger("yarn_elastic.core")
@@ -55,15 +55,10 @@ SUMMARY_EVERY = Key(
     "yarn.elastic.core.log-summary-cycles", 100, positive_int, "an integer > 0",
     "Log one INFO summary line every this many cycles (each cycle is logged at DEBUG).",
 )
-JAVA_PORT = Key(
-    "yarn.elastic.core.java-port", 25333, non_negative_int, "a TCP port",
-    "Port of the shim's Py4J Java server (used only if the core ever calls into Java).",
-)
 # Agents' gzip reports and estimator uploads; the depository applies its own, finer limits.
 MAX_HTTP_BODY_BYTES = 64 << 20
 
-KEYS = (PORT, AUTH_TOKEN_FILE, HTTP_PORT, HTTP_ADDRESS, DECISION_LOG_SIZE, SUMMARY_EVERY,
-        JAVA_PORT)
+KEYS = (PORT, AUTH_TOKEN_FILE, HTTP_PORT, HTTP_ADDRESS, DECISION_LOG_SIZE, SUMMARY_EVERY)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--conf-dir", type=Path, default=None,
@@ -181,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         router, closers = build_router(service, conf)
         http = HttpServer(router, HTTP_ADDRESS.read(conf), http_port, MAX_HTTP_BODY_BYTES)
-        endpoint = Py4JEndpoint(service, port, token, JAVA_PORT.read(conf))
+        endpoint = Py4JEndpoint(service, port, token)
         py4j_port = endpoint.start()
     except OSError as exc:
         print(f"yarn-elastic core: cannot listen ({exc}); is another core running?",

@@ -22,6 +22,7 @@ from typing import Any
 import requests
 
 from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster, project_root
+from yarn_elastic.devcluster.layout import rm_home_of
 from yarn_elastic.devcluster.polling import BackgroundPoller
 from yarn_elastic.devcluster.ports import free_loopback_ports
 from yarn_elastic.devcluster.spec import ELASTIC_SCHEDULER, ClusterSpec
@@ -51,6 +52,7 @@ class CoreSetup:
     token_file: Path
     log_file: Path
     launched_by_rm: bool
+    conf_dir: Path  # the RM's own conf dir: the core reads the same yarn-site.xml
 
     @property
     def http_url(self) -> str:
@@ -59,7 +61,7 @@ class CoreSetup:
     def standalone_command(self) -> list[str]:
         return [
             *core_command(),
-            "--conf-dir", str(self.log_file.parent.resolve() / "resourcemanager" / "conf"),
+            "--conf-dir", str(self.conf_dir),
             "--port", str(self.py4j_port),
             "--auth-token-file", str(self.token_file),
             "--http-port", str(self.http_port),
@@ -79,9 +81,11 @@ def elastic_spec(
     token_file = run_dir / "core.token"
     token_file.write_text(secrets.token_hex(32))
     token_file.chmod(0o600)
-    setup = CoreSetup(py4j_port, http_port, token_file, run_dir / "core.log", launched_by_rm)
-    # The core reads the RM's own yarn-site.xml, as an operator's would (layout.rm_conf_dir).
-    rm_conf_dir = run_dir.resolve() / "resourcemanager" / "conf"
+    # The core reads the RM's own yarn-site.xml, as an operator's would.
+    rm_conf_dir = rm_home_of(run_dir.resolve()) / "conf"
+    setup = CoreSetup(
+        py4j_port, http_port, token_file, run_dir / "core.log", launched_by_rm, rm_conf_dir
+    )
     properties = {
         "yarn.elastic.core.address": f"127.0.0.1:{py4j_port}",
         "yarn.elastic.core.auth-token-file": str(token_file),

@@ -68,7 +68,7 @@ class ClusterLayout:
 
     @property
     def rm_home(self) -> Path:
-        return self.run_dir / "resourcemanager"
+        return rm_home_of(self.run_dir)
 
     @property
     def rm_conf_dir(self) -> Path:
@@ -90,6 +90,11 @@ class ClusterLayout:
     @property
     def rm_address(self) -> str:
         return f"{LOOPBACK}:{self.rm_ports.client}"
+
+
+def rm_home_of(run_dir: Path) -> Path:
+    """Where a run keeps the ResourceManager's conf dir and log; known before the layout is."""
+    return run_dir / "resourcemanager"
 
 
 def allocate_layout(spec: ClusterSpec, run_dir: Path, hadoop_lib: Path) -> ClusterLayout:

@@ -52,12 +52,10 @@ class Py4JEndpoint:
         service: CoreService,
         python_port: int,
         auth_token: str,
-        java_port: int = 25333,
         address: str = "127.0.0.1",
     ) -> None:
         self._service = service
         self._python_port = python_port
-        self._java_port = java_port
         self._token = auth_token
         self._address = address
         self._server: ClientServer | None = None
@@ -65,8 +63,10 @@ class Py4JEndpoint:
     def start(self) -> int:
         server_connection_started.connect(_set_nodelay)
         self._server = ClientServer(
+            # The core never calls into Java and the shim runs no Java server, so these
+            # parameters are never dialled; Py4J still wants them.
             java_parameters=JavaParameters(
-                address=self._address, port=self._java_port, auth_token=self._token,
+                address=self._address, auth_token=self._token,
                 auto_convert=False, eager_load=False,
             ),
             python_parameters=PythonParameters(

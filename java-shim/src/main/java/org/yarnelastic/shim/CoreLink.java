@@ -4,8 +4,6 @@
 package org.yarnelastic.shim;
 
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -204,12 +202,7 @@ final class CoreLink implements PlacementGate, Runnable {
       encoder.requireFull();
       return;
     }
-    Map<String, Map<String, Integer>> permissions = new HashMap<>();
-    for (MessageCodec.Placement placement : reply.placements) {
-      permissions.computeIfAbsent(placement.ask, k -> new HashMap<>())
-          .merge(placement.node, placement.count, Integer::sum);
-    }
-    Plan next = new Plan(seq, clock.nowMs(), permissions);
+    Plan next = Plan.of(seq, clock.nowMs(), reply.placements);
     plan = next;
     stalePlanLogged = false;
     metrics.cycleDone((System.nanoTime() - started) / 1000, reply.decideMs, request.length,

@@ -5,6 +5,7 @@ package org.yarnelastic.shim;
 
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,6 +39,16 @@ public final class Plan {
     }
     this.remaining = Collections.unmodifiableMap(copy);
     this.entries = count;
+  }
+
+  /** The plan a cycle reply describes; several placements of one ask on one node add up. */
+  public static Plan of(long seq, long createdMs, List<MessageCodec.Placement> placements) {
+    Map<String, Map<String, Integer>> permissions = new HashMap<>();
+    for (MessageCodec.Placement placement : placements) {
+      permissions.computeIfAbsent(placement.ask, k -> new HashMap<>())
+          .merge(placement.node, placement.count, Integer::sum);
+    }
+    return new Plan(seq, createdMs, permissions);
   }
 
   public static String askKey(String applicationId, int priority, long allocationRequestId) {

@@ -194,12 +194,7 @@ public final class CycleBenchmark {
       throw new IllegalStateException("cycle " + reply.seq + ": " + reply.status + " "
           + reply.message);
     }
-    Map<String, Map<String, Integer>> permissions = new HashMap<>();
-    for (MessageCodec.Placement placement : reply.placements) {
-      permissions.computeIfAbsent(placement.ask, k -> new HashMap<>())
-          .merge(placement.node, placement.count, Integer::sum);
-    }
-    new Plan(reply.seq, System.currentTimeMillis(), permissions);
+    Plan.of(reply.seq, System.currentTimeMillis(), reply.placements);
     Sample sample = new Sample();
     sample.millis = (System.nanoTime() - start) / 1e6;
     sample.bytes = request.length;
