@@ -65,11 +65,13 @@ def assign(
         else:
             found = result[current]
         if found is None:
-            # Nothing above decided: the nearest process naming a container wins.
-            for member in chain:
-                found = own_container(member)
-                if found is not None:
-                    break
+            # Nothing above decided: each process takes the container named by itself or by its
+            # nearest ancestor. Walking down from the top keeps a child that names a container
+            # from claiming its parents (a test runner, a shell) along with itself.
+            for member in reversed(chain):
+                found = own_container(member) or found
+                result[member] = found
+            return result[pid]
         for member in chain:
             result[member] = found
         return found

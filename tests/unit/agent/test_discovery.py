@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from yarn_elastic_agent.discovery import (
     ProcessTable,
     ProcFacts,
@@ -35,6 +36,20 @@ def test_pid_file_session_parent_and_cmdline_each_place_a_process() -> None:
     own = {200: C2}
     mapping = assign(procs, {100: C1}, own.get)
     assert mapping == {100: C1, 101: C1, 102: C1, 200: C2, 201: C2}
+
+
+@pytest.mark.parametrize("order", [(1, 100, 50, 60), (60, 50, 100, 1)])
+def test_a_child_naming_a_container_never_claims_its_parents(order: tuple[int, ...]) -> None:
+    # After pids wrap, a child can have a lower pid than its parents and be visited first; the
+    # answer must not depend on the order pids are listed in.
+    facts = {
+        1: ProcFacts(ppid=0, sid=1),        # init
+        100: ProcFacts(ppid=1, sid=100),    # the test runner: names nothing
+        50: ProcFacts(ppid=100, sid=100),   # a child started with CONTAINER_ID
+        60: ProcFacts(ppid=50, sid=100),    # its child, naming nothing itself
+    }
+    procs = {pid: facts[pid] for pid in order}
+    assert assign(procs, {}, {50: C1}.get) == {50: C1, 60: C1}
 
 
 def test_parent_cycles_and_missing_parents_do_not_hang() -> None:
