@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from yarn_elastic.prediction.bands import Calibration, upper_band
+from yarn_elastic.prediction.bands import Calibration
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.predictors import (
     AverageLastKPredictor,
@@ -56,7 +56,7 @@ def evaluate_rumen(path: Path, calibration: Calibration) -> dict[str, Any]:
                       VpaPercentilePredictor(), LpSkylinePredictor()):
         point = predictor.point(query)
         tally = Tally()
-        upper = None if point is None else upper_band(point, calibration.margin(predictor.name))
+        upper = None if point is None else calibration.upper(predictor.name, point)
         for actual in actual_tasks:
             tally.add(point, upper, actual)
         out["per_task"][predictor.name] = tally.summary()

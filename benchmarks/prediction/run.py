@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from yarn_elastic.prediction.bands import Calibration, upper_band
+from yarn_elastic.prediction.bands import Calibration
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.predictors import (
     AverageLastKPredictor,
@@ -118,7 +118,7 @@ def evaluate_split(
     started = time.perf_counter()
     predictors = history_predictors()
     calibration = calibrate(predictors, split.calibration_queries, runs=4)
-    calibration.margins[xgb_predictor.name] = model.margins
+    calibration.rules[xgb_predictor.name] = model.band
     calibrate_seconds = time.perf_counter() - started
     selector = Selector([*predictors, xgb_predictor], calibration)
 
@@ -138,7 +138,7 @@ def evaluate_split(
         )
         for predictor in [*predictors, xgb_predictor]:
             point = predictor.point(query)
-            upper = None if point is None else upper_band(point, calibration.margin(predictor.name))
+            upper = None if point is None else calibration.upper(predictor.name, point)
             baselines[predictor.name].add(point, upper, actual)
 
     # Unseen settings: the selector has no history and falls back to the feature model.
@@ -160,9 +160,7 @@ def evaluate_split(
             )
             for predictor in predictors:
                 point = predictor.point(borrowed)
-                upper = None if point is None else upper_band(
-                    point, calibration.margin(predictor.name)
-                )
+                upper = None if point is None else calibration.upper(predictor.name, point)
                 unseen_baselines[f"nearest-setting {predictor.name}"].add(point, upper, actual)
 
     latency = measure_latency(selector, recurring_queries)
@@ -261,8 +259,11 @@ def evaluate_spark(path: Path, params: TrainingParams) -> tuple[dict[str, Any], 
         "calibrate_seconds": [figures.pop("calibrate_seconds"),
                               unseen_figures["calibrate_seconds"]],
         "calibration_margins": {
-            name: [round(float(v), 3) for v in margins]
-            for name, margins in calibration.margins.items()
+            name: [round(float(v), 3) for v in rule.margins]
+            for name, rule in calibration.rules.items()
+        },
+        "calibration_widths_slots": {
+            name: list(rule.widths) for name, rule in calibration.rules.items()
         },
     }
     return figures, calibration

@@ -3,22 +3,19 @@
 - total error: |predicted total - actual total| / actual total, per resource;
 - under-predicted slots: the share of the actual run's slots whose use exceeds the upper band;
 - slack: (allocated - used) / allocated, where the upper band is what gets allocated.
-A demand curve ends, so curves of different lengths are compared after zero-padding.
+Totals compare curves of different lengths after zero-padding (a demand curve ends). The band is
+read as YARN would allocate it: over the actual run's life, holding its last value, and no
+longer (the allocation ends when the container exits).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from yarn_elastic.prediction.runs import pad
+from yarn_elastic.prediction.runs import hold
 from yarn_elastic.resources import CurveArray
 
 FloatArray = np.ndarray
-
-
-def _same_length(a: CurveArray, b: CurveArray) -> tuple[CurveArray, CurveArray]:
-    slots = max(a.shape[1], b.shape[1])
-    return pad(a, slots), pad(b, slots)
 
 
 def total_error(predicted: CurveArray, actual: CurveArray) -> FloatArray:
@@ -33,16 +30,15 @@ def underpredicted_slots(upper: CurveArray, actual: CurveArray) -> tuple[FloatAr
     """Per resource, how many of the actual run's slots exceed the band; and that slot count.
 
     A tolerance of 1e-9 relative keeps float noise from counting as a miss."""
-    band, used = _same_length(upper, actual)
-    over = used > band * (1 + 1e-9) + 1e-12
-    return over[:, : actual.shape[1]].sum(axis=1).astype(np.float64), actual.shape[1]
+    band = hold(upper, actual.shape[1])
+    over = actual > band * (1 + 1e-9) + 1e-12
+    return over.sum(axis=1).astype(np.float64), actual.shape[1]
 
 
 def allocated_and_used(upper: CurveArray, actual: CurveArray) -> tuple[FloatArray, FloatArray]:
-    """Per resource totals to aggregate slack over many runs: allocated = the band, and used
-    only up to what was allocated plus what had to be found beyond it."""
-    band, used = _same_length(upper, actual)
-    return band.sum(axis=1), used.sum(axis=1)
+    """Per resource totals to aggregate slack over many runs: allocated = the band over the
+    actual run's life, used = what the run used (beyond the band too: it had to be found)."""
+    return hold(upper, actual.shape[1]).sum(axis=1), actual.sum(axis=1)
 
 
 def slack(allocated: FloatArray, used: FloatArray) -> FloatArray:

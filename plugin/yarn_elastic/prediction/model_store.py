@@ -179,8 +179,9 @@ class ModelStore:
         self._model = model
         self.counters.trainings += 1
         LOG.info(
-            "feature model trained on %d runs in %.1f s (band margins %s)", len(runs),
-            time.monotonic() - started, np.round(model.margins, 3).tolist(),
+            "feature model trained on %d runs in %.1f s (band margins %s, widths %s)", len(runs),
+            time.monotonic() - started, np.round(model.band.margins, 3).tolist(),
+            list(model.band.widths),
         )
         return model
 

@@ -65,7 +65,7 @@ def predict_report(
     ]
     calibration = calibrate(predictors, queries, runs=2)
     if model is not None:
-        calibration.margins[feature.name] = model.margins
+        calibration.rules[feature.name] = model.band
     selector = Selector([*predictors, feature], calibration, validation_runs)
     roles = sorted({role for r in runs for role in r.roles}) or ["am", "executor"]
     out: dict[str, Any] = {

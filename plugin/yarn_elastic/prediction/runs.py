@@ -3,8 +3,9 @@
 A role curve is a (4, slots) array in `RESOURCE_NAMES` order (cpu_vcores, memory_mb,
 disk_mb_per_s, network_mb_per_s), one column per `slot_seconds`, for one representative
 container of that role (the mean over the run's containers of the role, aligned at their
-starts). Unlike the scheduler's curves, a demand curve ends: after its last slot the container
-is gone and uses nothing, so curves are compared after padding with zeros.
+starts). A demand curve ends: after its last slot the container is gone and uses nothing, so
+usage curves are compared after padding with zeros. An allocation made from a predicted curve
+(a band) instead holds its last value until the container exits (`hold`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ def pad(curve: CurveArray, slots: int) -> CurveArray:
     out = np.zeros((curve.shape[0], slots), dtype=np.float64)
     out[:, : curve.shape[1]] = curve
     return out
+
+
+def hold(curve: CurveArray, slots: int) -> CurveArray:
+    """An allocation over `slots` columns: the curve cut there, or held at its last value
+    (a container keeps its last size until it exits)."""
+    if curve.shape[1] >= slots:
+        return curve[:, :slots]
+    tail = np.repeat(curve[:, -1:], slots - curve.shape[1], axis=1)
+    return np.concatenate([curve, tail], axis=1)
 
 
 def stack(curves: Sequence[CurveArray]) -> np.ndarray:

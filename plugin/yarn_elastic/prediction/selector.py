@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from yarn_elastic.prediction.bands import Calibration, relative_residuals, upper_band
+from yarn_elastic.prediction.bands import Calibration
 from yarn_elastic.prediction.metrics import total_error
 from yarn_elastic.prediction.predictors import Predictor, Query
 from yarn_elastic.resources import CurveArray
@@ -123,7 +123,7 @@ class Selector:
         if predictor is None or point is None:
             return None, choice
         return Prediction(
-            choice.predictor, point, upper_band(point, self.calibration.margin(choice.predictor))
+            choice.predictor, point, self.calibration.upper(choice.predictor, point)
         ), choice
 
 
@@ -131,14 +131,10 @@ def calibrate(
     predictors: Iterable[Predictor], queries: Iterable[Query], runs: int = 5,
     calibration: Calibration | None = None,
 ) -> Calibration:
-    """Fit every predictor's band margins from backtests over many signatures' histories."""
+    """Fit every predictor's band rule from backtests over many signatures' histories."""
     calibration = calibration or Calibration()
     query_list = list(queries)
     for predictor in predictors:
-        residuals = [
-            relative_residuals(point, actual)
-            for query in query_list
-            for point, actual in backtest(predictor, query, runs)
-        ]
-        calibration.fit(predictor.name, residuals)
+        pairs = [pair for query in query_list for pair in backtest(predictor, query, runs)]
+        calibration.fit(predictor.name, pairs)
     return calibration

@@ -3,8 +3,9 @@
 Each run's role curve is resampled to `POINTS` points over its lifetime; one vector-leaf model
 (`multi_strategy="multi_output_tree"`, `tree_method="hist"`) maps the run's features to all
 4 x POINTS points plus the log of its length in slots. Targets are divided by per-column scales
-so that memory (thousands of MB) does not drown vcores. The upper band is split-conformal: the
-residual quantile on a calibration split the model never trained on.
+so that memory (thousands of MB) does not drown vcores. The upper band is split-conformal, fitted
+by `bands.fit_rule` like every other predictor's, on a calibration split the model never
+trained on, with the predicted curve at its predicted length (so a wrong length costs band).
 
 No files here: a model is turned into bytes (UBJSON) and back; `model_store` does the I/O.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import xgboost as xgb
 
+from yarn_elastic.prediction.bands import FALLBACK_RULE, BandRule, fit_rule
 from yarn_elastic.prediction.predictors import Query
 from yarn_elastic.prediction.runs import AM_ROLE, Run
 from yarn_elastic.prediction.signature import JobSignature
@@ -78,22 +80,18 @@ class TrainingParams:
 class CurveModel:
     booster: xgb.Booster
     scales: FloatArray
-    # Upper-band margin per resource, relative to the point curve's peak.
-    margins: FloatArray
+    band: BandRule
     trained_runs: int
     params: TrainingParams
 
     def predict(self, signature: JobSignature, role: str, input_bytes: float | None) -> CurveArray:
         row = features(signature, role, input_bytes).reshape(1, -1)
-        raw = np.asarray(self.booster.inplace_predict(row), dtype=np.float64).reshape(-1)
-        out = raw * self.scales
-        slots = max(1, int(round(math.exp(out[-1]))))
-        points = np.maximum(out[:-1].reshape(RESOURCES, POINTS), 0.0)
-        return from_points(points, slots)
+        return _curves(self.booster, row, self.scales)[0]
 
     def to_bytes(self) -> tuple[bytes, dict[str, Any]]:
         metadata = {
-            "scales": self.scales.tolist(), "margins": self.margins.tolist(),
+            "scales": self.scales.tolist(), "margins": self.band.margins.tolist(),
+            "widths": list(self.band.widths),
             "trained_runs": self.trained_runs, "points": POINTS, "features": list(FEATURES),
             "params": {k: v for k, v in self.params.__dict__.items()},
         }
@@ -110,23 +108,37 @@ class CurveModel:
         params["quantiles"] = tuple(params["quantiles"])
         return cls(
             booster, np.asarray(metadata["scales"], dtype=np.float64),
-            np.asarray(metadata["margins"], dtype=np.float64), int(metadata["trained_runs"]),
-            TrainingParams(**params),
+            BandRule(np.asarray(metadata["margins"], dtype=np.float64),
+                     tuple(int(w) for w in metadata.get("widths", (0,) * RESOURCES))),
+            int(metadata["trained_runs"]), TrainingParams(**params),
         )
 
 
-def examples(runs: Sequence[Run]) -> tuple[FloatArray, FloatArray]:
-    rows, targets = [], []
+def _curves(booster: xgb.Booster, rows: FloatArray, scales: FloatArray) -> list[CurveArray]:
+    """The predicted curve of each feature row, at its predicted length."""
+    raw = np.asarray(booster.inplace_predict(rows), dtype=np.float64).reshape(len(rows), -1)
+    curves = []
+    for out in raw * scales:
+        slots = max(1, int(round(math.exp(out[-1]))))
+        points = np.maximum(out[:-1].reshape(RESOURCES, POINTS), 0.0)
+        curves.append(from_points(points, slots))
+    return curves
+
+
+def examples(runs: Sequence[Run]) -> tuple[FloatArray, FloatArray, list[CurveArray]]:
+    """Feature rows, their targets, and the role curves they came from."""
+    rows, targets, curves = [], [], []
     for run in runs:
         for role, curve in run.roles.items():
             rows.append(features(run.signature, role, run.input_bytes))
             targets.append(np.append(to_points(curve).reshape(-1), math.log(curve.shape[1])))
-    return np.asarray(rows, dtype=np.float64), np.asarray(targets, dtype=np.float64)
+            curves.append(curve)
+    return np.asarray(rows, dtype=np.float64), np.asarray(targets, dtype=np.float64), curves
 
 
 def train(runs: Sequence[Run], params: TrainingParams | None = None) -> CurveModel:
     params = params or TrainingParams()
-    x, y = examples(runs)
+    x, y, curves = examples(runs)
     if len(x) < 5:
         raise ValueError(f"need at least 5 role curves to train, got {len(x)}")
     scales = np.maximum(np.abs(y).mean(axis=0), 1e-6)
@@ -134,11 +146,12 @@ def train(runs: Sequence[Run], params: TrainingParams | None = None) -> CurveMod
     n_cal = max(1, int(len(x) * params.calibration_share))
     cal, fit = order[:n_cal], order[n_cal:]
     booster = _fit(x[fit], y[fit] / scales, params)
-    predicted = np.asarray(booster.inplace_predict(x[cal]), dtype=np.float64) * scales
-    margins = _conformal_margins(predicted[:, :-1], y[cal, :-1], params.quantiles)
-    # The calibration rows carry information too: refit on everything, keep the margins.
+    predicted = _curves(booster, x[cal], scales)
+    band = fit_rule(list(zip(predicted, [curves[i] for i in cal], strict=True)),
+                    params.quantiles) or FALLBACK_RULE
+    # The calibration rows carry information too: refit on everything, keep the band.
     booster = _fit(x, y / scales, params)
-    return CurveModel(booster, scales, margins, len(runs), params)
+    return CurveModel(booster, scales, band, len(runs), params)
 
 
 def _fit(x: FloatArray, y: FloatArray, params: TrainingParams) -> xgb.Booster:
@@ -153,20 +166,6 @@ def _fit(x: FloatArray, y: FloatArray, params: TrainingParams) -> xgb.Booster:
     )
     booster.set_param({"nthread": 1})
     return booster
-
-
-def _conformal_margins(
-    predicted: FloatArray, actual: FloatArray, quantiles: Sequence[float]
-) -> FloatArray:
-    """Per resource, the quantile of (actual - predicted) / peak(predicted) over points."""
-    pred = predicted.reshape(len(predicted), RESOURCES, POINTS)
-    act = actual.reshape(len(actual), RESOURCES, POINTS)
-    peak = np.maximum(pred.max(axis=2, keepdims=True), 1e-9)
-    relative = (act - pred) / peak
-    margins = [
-        max(0.0, float(np.quantile(relative[:, r, :], quantiles[r]))) for r in range(RESOURCES)
-    ]
-    return np.asarray(margins, dtype=np.float64)
 
 
 def metadata_json(metadata: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from prediction_helpers import make_runs, signature
-from yarn_elastic.prediction.bands import Calibration, upper_band
+from yarn_elastic.prediction.bands import BandRule, Calibration, upper_band
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.metrics import (
     allocated_and_used,
@@ -89,7 +89,7 @@ def test_metrics_on_a_hand_example() -> None:
 
 
 def test_upper_band_adds_peak_relative_margin() -> None:
-    band = upper_band(A, np.array([0.5, 0.0, 0.0, 0.25]))
+    band = upper_band(A, BandRule(np.array([0.5, 0.0, 0.0, 0.25])))
     np.testing.assert_allclose(band[0], [2, 3])
     np.testing.assert_allclose(band[3], [2.5, 0.5])
 
@@ -119,7 +119,7 @@ def test_selector_validates_on_history_and_explains() -> None:
     assert choice.scores["peak"] > max(choice.scores["avg-3"], choice.scores["last-run"])
     assert prediction is not None and np.all(prediction.upper >= prediction.point)
     # Bands were calibrated from backtests, not left at the fallback.
-    assert set(calibration.margins) == {"peak", "last-run", "avg-3"}
+    assert set(calibration.rules) == {"peak", "last-run", "avg-3"}
 
 
 def test_selector_without_history_or_model_says_so() -> None:
