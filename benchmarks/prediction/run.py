@@ -338,8 +338,8 @@ def summary(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def measure_latency(selector: Selector, pairs: list[tuple[Query, Any]]) -> dict[str, float]:
-    """One application = every role of one run; warm = the choice is cached (it only changes
-    when a run finishes), cold = validation replayed first."""
+    """One application = every role of one run; warm = the choice and prediction are kept (they
+    change only when a run finishes), cold = validation replayed and the prediction made."""
     apps: dict[tuple[str, int], list[Query]] = {}
     for query, _ in pairs:
         apps.setdefault((query.signature.key, len(query.history)), []).append(query)
@@ -356,7 +356,7 @@ def measure_latency(selector: Selector, pairs: list[tuple[Query, Any]]) -> dict[
             warm.append((time.perf_counter() - started) * 1000)
     cold = []
     for group in groups[:10]:
-        selector._cache.clear()
+        selector.forget()
         started = time.perf_counter()
         for query in group:
             selector.predict(query)

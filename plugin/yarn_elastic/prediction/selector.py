@@ -5,6 +5,10 @@ predicted from the runs before it, by every predictor, and scored by the mean (o
 relative error of total use. The lowest score wins; ties go to the earlier predictor in the
 list, so put the cheap ones first. Without two runs nothing can be validated, and the rules
 below say what is used instead. Every choice carries a sentence saying why.
+
+A signature's choice and prediction change only when one of its runs finishes, so both are kept
+per (signature, role, history): the scheduler asks for a running job's curve often, and pays for
+validation and the LP once per finished run.
 """
 
 from __future__ import annotations
@@ -70,19 +74,23 @@ class Selector:
     # left out of validation: it was trained on the very runs validation replays, so its
     # scores there would be in-sample and flatter it.
     unseen_predictor: str = "xgboost"
-    _cache: dict[tuple[str, str, int], Choice] = field(default_factory=dict)
+    _choices: dict[tuple[object, ...], Choice] = field(default_factory=dict)
+    _predictions: dict[tuple[object, ...], Prediction | None] = field(default_factory=dict)
+
+    def forget(self) -> None:
+        """Drop every kept choice and prediction (new calibration or model)."""
+        self._choices.clear()
+        self._predictions.clear()
 
     def _named(self, name: str) -> Predictor | None:
         return next((p for p in self.predictors if p.name == name), None)
 
     def choose(self, query: Query) -> Choice:
-        cache_key = (query.signature.key, query.role, len(query.history))
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            return cached
-        choice = self._choose(query)
-        self._cache[cache_key] = choice
-        return choice
+        key = _history_key(query)
+        cached = self._choices.get(key)
+        if cached is None:
+            cached = self._choices[key] = self._choose(query)
+        return cached
 
     def _choose(self, query: Query) -> Choice:
         runs = len(query.history)
@@ -118,13 +126,27 @@ class Selector:
 
     def predict(self, query: Query) -> tuple[Prediction | None, Choice]:
         choice = self.choose(query)
+        key = _history_key(query)
+        if key not in self._predictions:
+            self._predictions[key] = self._predict(query, choice)
+        return self._predictions[key], choice
+
+    def _predict(self, query: Query, choice: Choice) -> Prediction | None:
         predictor = self._named(choice.predictor) if choice.predictor else None
         point = predictor.point(query) if predictor is not None else None
         if predictor is None or point is None:
-            return None, choice
-        return Prediction(
-            choice.predictor, point, self.calibration.upper(choice.predictor, point)
-        ), choice
+            return None
+        return Prediction(choice.predictor, point, self.calibration.upper(choice.predictor, point))
+
+
+def _history_key(query: Query) -> tuple[object, ...]:
+    """What a choice depends on: the job, the role, the input size (for the feature model)
+    and the history, known by its length and its newest run's size and total."""
+    newest = query.history[-1] if query.history else None
+    return (
+        query.signature.key, query.role, query.input_bytes, len(query.history),
+        None if newest is None else (newest.shape[1], float(newest.sum())),
+    )
 
 
 def calibrate(

@@ -128,3 +128,18 @@ def test_selector_without_history_or_model_says_so() -> None:
     assert prediction is None and "cannot predict" in choice.reason
     prediction, choice = selector.predict(query(A))
     assert prediction is not None and choice.predictor == "last-run"
+
+
+def test_selector_keeps_a_prediction_until_a_run_finishes() -> None:
+    runs = make_runs(6)
+    history = tuple(r.roles["executor"] for r in runs)
+    selector = Selector([LastRunPredictor(), AverageLastKPredictor()], Calibration())
+    first, _ = selector.predict(Query(signature(), "executor", history[:5]))
+    again, _ = selector.predict(Query(signature(), "executor", history[:5]))
+    assert first is again  # kept, not recomputed
+    newer, _ = selector.predict(Query(signature(), "executor", history))
+    assert newer is not None and newer is not first
+    selector.forget()
+    recomputed, _ = selector.predict(Query(signature(), "executor", history[:5]))
+    assert recomputed is not None and first is not None and recomputed is not first
+    np.testing.assert_array_equal(recomputed.point, first.point)
