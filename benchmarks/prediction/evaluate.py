@@ -8,6 +8,7 @@ import numpy as np
 from yarn_elastic.messages import RESOURCE_NAMES
 from yarn_elastic.prediction.metrics import (
     allocated_and_used,
+    effectiveness,
     slack,
     total_error,
     underpredicted_slots,
@@ -20,6 +21,7 @@ THRESHOLDS = (0.10, 0.15, 0.20)
 @dataclass
 class Tally:
     errors: list[np.ndarray] = field(default_factory=list)
+    effectiveness: list[float] = field(default_factory=list)
     under: np.ndarray = field(default_factory=lambda: np.zeros(4))
     slots: int = 0
     allocated: np.ndarray = field(default_factory=lambda: np.zeros(4))
@@ -31,6 +33,7 @@ class Tally:
             self.missing += 1
             return
         self.errors.append(total_error(point, actual))
+        self.effectiveness.append(effectiveness(point, actual))
         under, slots = underpredicted_slots(upper, actual)
         self.under += under
         self.slots += slots
@@ -58,6 +61,12 @@ class Tally:
             name: round(float(v), 4)
             for name, v in zip(RESOURCE_NAMES, slack(self.allocated, self.used), strict=True)
         }
+        ratios = np.asarray(self.effectiveness)
+        ratios = ratios[np.isfinite(ratios)]
+        # Comparable with Elasecutor's published "90 % within 15 % after 30 runs" (Fig. 10a).
+        out["elasecutor_effectiveness_within15"] = (
+            round(float((np.abs(ratios - 1) <= 0.15).mean()), 4) if ratios.size else None
+        )
         out["mean_total_error"] = {
             name: round(float(np.nanmean(errors[:, r])), 4) for r, name in enumerate(RESOURCE_NAMES)
         }

@@ -31,15 +31,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from yarn_elastic.prediction.bands import Calibration
-from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
-from yarn_elastic.prediction.predictors import (
-    AverageLastKPredictor,
-    LastRunPredictor,
-    PeakPredictor,
-    Predictor,
-    Query,
-    VpaPercentilePredictor,
-)
+from yarn_elastic.prediction.predictors import Query
+from yarn_elastic.prediction.report import history_predictors
 from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, Run
 from yarn_elastic.prediction.selector import Selector, calibrate
 from yarn_elastic.prediction.xgb_curves import TrainingParams, XgbCurvePredictor, train
@@ -56,13 +49,6 @@ HELD_OUT = 3
 # The agent samples every second; 3-second slots keep a 30-60 s container's curve detailed.
 SPARK_SLOT_SECONDS = 3
 S = TypeVar("S", synthetic.Setting, SparkSetting)
-
-
-def history_predictors() -> list[Predictor]:
-    return [
-        PeakPredictor(), LastRunPredictor(), AverageLastKPredictor(), VpaPercentilePredictor(),
-        LpSkylinePredictor(),
-    ]
 
 
 def queries(run_list: list[Run], start: int) -> list[tuple[Query, Any]]:

@@ -18,12 +18,24 @@ from yarn_elastic.resources import CurveArray
 FloatArray = np.ndarray
 
 
-def total_error(predicted: CurveArray, actual: CurveArray) -> FloatArray:
-    """Per resource; NaN where the actual run used none of it (no relative error exists)."""
+def total_ratio(predicted: CurveArray, actual: CurveArray) -> FloatArray:
+    """Predicted total / actual total per resource; NaN where the actual run used none of it."""
     used = actual.sum(axis=1)
-    error = np.abs(predicted.sum(axis=1) - used)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(used > 0, error / np.where(used > 0, used, 1.0), np.nan)
+        return np.where(used > 0, predicted.sum(axis=1) / np.where(used > 0, used, 1.0), np.nan)
+
+
+def total_error(predicted: CurveArray, actual: CurveArray) -> FloatArray:
+    """|predicted total - actual total| / actual total per resource (NaN as `total_ratio`)."""
+    return np.abs(total_ratio(predicted, actual) - 1.0)
+
+
+def effectiveness(predicted: CurveArray, actual: CurveArray) -> float:
+    """Elasecutor's measure (Fig. 10a): the total ratio averaged over the resources used, so
+    one resource over-predicted and another under-predicted partly cancel; NaN if none used."""
+    ratios = total_ratio(predicted, actual)
+    ratios = ratios[np.isfinite(ratios)]
+    return float(ratios.mean()) if ratios.size else float("nan")
 
 
 def underpredicted_slots(upper: CurveArray, actual: CurveArray) -> tuple[FloatArray, int]:

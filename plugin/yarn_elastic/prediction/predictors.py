@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from yarn_elastic.prediction.runs import stack
+from yarn_elastic.prediction.runs import resample, stack
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.resources import CurveArray
 
@@ -75,6 +75,27 @@ class AverageLastKPredictor:
         # over the median length only.
         lengths = sorted(c.shape[1] for c in query.history[-self.k :])
         return np.asarray(recent.mean(axis=0)[:, : lengths[len(lengths) // 2]], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class AlignedMedianPredictor:
+    """Ours: the last k runs lined up by progress, not by clock, then the median per slot.
+
+    Repeats of a job do the same work at different speeds (a busy node, a cold cache), so
+    averaging them slot by slot smears every phase over its neighbours. Each run is stretched to
+    the median lifetime first; the median, unlike the mean, ignores one odd run (the first run
+    on a cold cluster) once there are three."""
+
+    k: int = 5
+    name: str = "aligned-median"
+
+    def point(self, query: Query) -> CurveArray | None:
+        if not query.history:
+            return None
+        recent = query.history[-self.k :]
+        slots = int(np.median([c.shape[1] for c in recent]))
+        aligned = np.stack([resample(c, slots) for c in recent])
+        return np.asarray(np.median(aligned, axis=0), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from yarn_elastic.messages import RESOURCE_NAMES
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.model_store import ModelStore
 from yarn_elastic.prediction.predictors import (
+    AlignedMedianPredictor,
     AverageLastKPredictor,
     LastRunPredictor,
     PeakPredictor,
@@ -25,8 +26,8 @@ from yarn_elastic.prediction.xgb_curves import XgbCurvePredictor
 
 def history_predictors() -> list[Predictor]:
     return [
-        PeakPredictor(), LastRunPredictor(), AverageLastKPredictor(), VpaPercentilePredictor(),
-        LpSkylinePredictor(),
+        PeakPredictor(), LastRunPredictor(), AverageLastKPredictor(), AlignedMedianPredictor(),
+        VpaPercentilePredictor(), LpSkylinePredictor(),
     ]
 
 

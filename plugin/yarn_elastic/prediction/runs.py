@@ -61,6 +61,16 @@ def hold(curve: CurveArray, slots: int) -> CurveArray:
     return np.concatenate([curve, tail], axis=1)
 
 
+def resample(curve: CurveArray, slots: int) -> CurveArray:
+    """The curve stretched or squeezed to `slots` columns over the same lifetime (linear
+    interpolation between slot centres), so runs of different lengths line up by progress."""
+    if curve.shape[1] == slots:
+        return curve
+    source = (np.arange(curve.shape[1]) + 0.5) / curve.shape[1]
+    target = (np.arange(slots) + 0.5) / slots
+    return np.stack([np.interp(target, source, row) for row in curve]).astype(np.float64)
+
+
 def stack(curves: Sequence[CurveArray]) -> np.ndarray:
     """(n, 4, max slots) array of zero-padded curves."""
     slots = max(c.shape[1] for c in curves)

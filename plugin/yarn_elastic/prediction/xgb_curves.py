@@ -25,7 +25,7 @@ import xgboost as xgb
 
 from yarn_elastic.prediction.bands import FALLBACK_RULE, BandRule, fit_rule
 from yarn_elastic.prediction.predictors import Query
-from yarn_elastic.prediction.runs import AM_ROLE, Run
+from yarn_elastic.prediction.runs import AM_ROLE, Run, resample
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.resources import RESOURCES, CurveArray
 
@@ -49,20 +49,6 @@ def features(signature: JobSignature, role: str, input_bytes: float | None) -> F
         math.nan if signature.executor_cores is None else float(signature.executor_cores),
         math.nan if signature.executor_memory_mb is None else float(signature.executor_memory_mb),
     ], dtype=np.float64)
-
-
-def to_points(curve: CurveArray) -> FloatArray:
-    """Resample a (4, slots) curve to (4, POINTS) over its lifetime (slot centres)."""
-    slots = curve.shape[1]
-    source = (np.arange(slots) + 0.5) / slots
-    target = (np.arange(POINTS) + 0.5) / POINTS
-    return np.stack([np.interp(target, source, row) for row in curve])
-
-
-def from_points(points: FloatArray, slots: int) -> CurveArray:
-    source = (np.arange(POINTS) + 0.5) / POINTS
-    target = (np.arange(slots) + 0.5) / slots
-    return np.stack([np.interp(target, source, row) for row in points]).astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -121,7 +107,7 @@ def _curves(booster: xgb.Booster, rows: FloatArray, scales: FloatArray) -> list[
     for out in raw * scales:
         slots = max(1, int(round(math.exp(out[-1]))))
         points = np.maximum(out[:-1].reshape(RESOURCES, POINTS), 0.0)
-        curves.append(from_points(points, slots))
+        curves.append(resample(points, slots))
     return curves
 
 
@@ -131,7 +117,7 @@ def examples(runs: Sequence[Run]) -> tuple[FloatArray, FloatArray, list[CurveArr
     for run in runs:
         for role, curve in run.roles.items():
             rows.append(features(run.signature, role, run.input_bytes))
-            targets.append(np.append(to_points(curve).reshape(-1), math.log(curve.shape[1])))
+            targets.append(np.append(resample(curve, POINTS).reshape(-1), math.log(curve.shape[1])))
             curves.append(curve)
     return np.asarray(rows, dtype=np.float64), np.asarray(targets, dtype=np.float64), curves
 

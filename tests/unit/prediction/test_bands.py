@@ -4,8 +4,15 @@ Each case's comment shows the arithmetic."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from yarn_elastic.prediction.bands import BandRule, fit_rule, upper_band, widen
-from yarn_elastic.prediction.metrics import allocated_and_used, slack, underpredicted_slots
+from yarn_elastic.prediction.metrics import (
+    allocated_and_used,
+    effectiveness,
+    slack,
+    total_error,
+    underpredicted_slots,
+)
 
 
 def rows(cpu: list[float], memory: list[float] | None = None) -> np.ndarray:
@@ -61,3 +68,12 @@ def test_fitting_prefers_widening_when_repeats_drift_by_a_slot() -> None:
 
 def test_fitting_needs_enough_slots_for_a_quantile() -> None:
     assert fit_rule([(rows([1.0]), rows([2.0]))]) is None
+
+
+def test_effectiveness_averages_total_ratios_over_the_resources_used() -> None:
+    actual = rows([1.0, 1.0], [100.0, 100.0])  # disk and network unused: left out
+    predicted = rows([1.3, 1.3], [80.0, 80.0])
+    # CPU 2.6 / 2 = 1.3, memory 160 / 200 = 0.8: effectiveness (1.3 + 0.8) / 2 = 1.05, while
+    # the per-resource errors are 30 % and 20 %.
+    assert effectiveness(predicted, actual) == pytest.approx(1.05)
+    np.testing.assert_allclose(total_error(predicted, actual)[:2], [0.3, 0.2])

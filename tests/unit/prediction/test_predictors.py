@@ -12,6 +12,7 @@ from yarn_elastic.prediction.metrics import (
     underpredicted_slots,
 )
 from yarn_elastic.prediction.predictors import (
+    AlignedMedianPredictor,
     AverageLastKPredictor,
     LastRunPredictor,
     PeakPredictor,
@@ -36,7 +37,7 @@ def query(*history: np.ndarray) -> Query:
 
 def test_every_predictor_declines_without_history() -> None:
     for predictor in (PeakPredictor(), LastRunPredictor(), AverageLastKPredictor(),
-                      VpaPercentilePredictor(), LpSkylinePredictor()):
+                      AlignedMedianPredictor(), VpaPercentilePredictor(), LpSkylinePredictor()):
         assert predictor.point(query()) is None
 
 
@@ -143,3 +144,16 @@ def test_selector_keeps_a_prediction_until_a_run_finishes() -> None:
     recomputed, _ = selector.predict(Query(signature(), "executor", history[:5]))
     assert recomputed is not None and first is not None and recomputed is not first
     np.testing.assert_array_equal(recomputed.point, first.point)
+
+
+def test_aligned_median_lines_runs_up_by_progress_and_ignores_an_odd_one() -> None:
+    fast = curve([1, 3], [100, 300], [0, 0], [0, 0])  # the same two phases, twice as fast
+    slow = curve([1, 1, 3, 3], [100, 100, 300, 300], [0, 0, 0, 0], [0, 0, 0, 0])
+    # Median length 4; `fast` stretched to 4 slots is [1, 1.5, 2.5, 3]; the median per slot of
+    # that and two `slow` runs is `slow` itself. Slot-wise avg-3 instead pads `fast` with zeros:
+    # CPU [1, 5/3, 2, 2], the phase change smeared.
+    point = AlignedMedianPredictor().point(query(fast, slow, slow))
+    np.testing.assert_allclose(point, slow)
+    smeared = AverageLastKPredictor().point(query(fast, slow, slow))
+    assert smeared is not None
+    np.testing.assert_allclose(smeared[0], [1, 5 / 3, 2, 2])
