@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
+from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor
 from yarn_elastic.prediction.bands import Calibration
-from yarn_elastic.prediction.predictors import Query
+from yarn_elastic.prediction.predictors import Query, Relative
 from yarn_elastic.prediction.report import history_predictors
 from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, Run
 from yarn_elastic.prediction.selector import Selector, calibrate
@@ -100,13 +101,17 @@ def evaluate_split(
     model = train([r for s in split.seen for r in split.training(s)], params)
     train_seconds = time.perf_counter() - started
     xgb_predictor = XgbCurvePredictor(model)
+    anchored = AnchoredFeaturePredictor(model)
 
     started = time.perf_counter()
     predictors = history_predictors()
     calibration = calibrate(predictors, split.calibration_queries, runs=4)
     calibration.rules[xgb_predictor.name] = model.band
+    # The anchored curve's errors are the model's between-setting errors; without unseen
+    # settings to backtest on, it borrows the model's own out-of-sample band.
+    calibration.rules[anchored.name] = model.band
     calibrate_seconds = time.perf_counter() - started
-    selector = Selector([*predictors, xgb_predictor], calibration)
+    selector = Selector([*predictors, xgb_predictor, anchored], calibration)
 
     recurring_queries = [
         pair for s in split.seen
@@ -127,18 +132,33 @@ def evaluate_split(
             upper = None if point is None else calibration.upper(predictor.name, point)
             baselines[predictor.name].add(point, upper, actual)
 
-    # Unseen settings: the selector has no history and falls back to the feature model.
+    # Unseen settings: no history of their own; the selector borrows from the job's seen
+    # settings (their training runs) through the feature model.
     unseen_selected = Tally()
+    unseen_chosen: dict[str, int] = {}
     unseen_baselines = {f"nearest-setting {p.name}": Tally() for p in predictors}
+    unseen_baselines[xgb_predictor.name] = Tally()
     for setting in split.unseen:
         neighbour = split.training(split.nearest(setting))
+        siblings = [s for s in split.seen if s.job == setting.job]
         for query, actual in queries(split.data[setting], split.unseen_from):
-            empty = Query(query.signature, query.role, (), query.input_bytes)
-            prediction, _ = selector.predict(empty)
+            relatives = tuple(
+                Relative(s.signature, split.training(s)[-1].input_bytes,
+                         tuple(r.roles[query.role] for r in split.training(s)
+                               if query.role in r.roles))
+                for s in siblings
+            )
+            empty = Query(query.signature, query.role, (), query.input_bytes, relatives)
+            prediction, choice = selector.predict(empty)
+            unseen_chosen[choice.predictor] = unseen_chosen.get(choice.predictor, 0) + 1
             unseen_selected.add(
                 None if prediction is None else prediction.point,
                 None if prediction is None else prediction.upper, actual,
             )
+            alone = xgb_predictor.point(empty)
+            unseen_baselines[xgb_predictor.name].add(
+                alone, None if alone is None else calibration.upper(xgb_predictor.name, alone),
+                actual)
             borrowed = Query(
                 query.signature, query.role,
                 tuple(r.roles[query.role] for r in neighbour if query.role in r.roles),
@@ -152,7 +172,7 @@ def evaluate_split(
     latency = measure_latency(selector, recurring_queries)
     figures = {
         "recurring": selected.summary() | {"chosen": chosen},
-        "unseen": unseen_selected.summary(),
+        "unseen": unseen_selected.summary() | {"chosen": unseen_chosen},
         "baselines": {
             "recurring": {name: t.summary() for name, t in baselines.items()},
             "unseen": {name: t.summary() for name, t in unseen_baselines.items()},

@@ -2,8 +2,10 @@
 
 A predictor turns a query (a signature, a container role, and that role's curves from the
 signature's earlier runs, oldest first) into a point curve, or None when it cannot answer (no
-history, no model). Upper bands are added afterwards by `bands`, the same way for every
-predictor, so that predictors are compared on equal terms.
+history, no model). A query may also carry relatives: the same job's history at other settings
+(other executor sizes or input sizes), which a new setting can borrow from. Upper bands are
+added afterwards by `bands`, the same way for every predictor, so that predictors are compared
+on equal terms.
 """
 
 from __future__ import annotations
@@ -19,11 +21,21 @@ from yarn_elastic.resources import CurveArray
 
 
 @dataclass(frozen=True)
+class Relative:
+    """The same job at another setting: its signature, input size and role curves."""
+
+    signature: JobSignature
+    input_bytes: float | None
+    history: tuple[CurveArray, ...]
+
+
+@dataclass(frozen=True)
 class Query:
     signature: JobSignature
     role: str
     history: tuple[CurveArray, ...]
     input_bytes: float | None = None
+    relatives: tuple[Relative, ...] = ()
 
 
 class Predictor(Protocol):

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.messages import RESOURCE_NAMES
+from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.model_store import ModelStore
 from yarn_elastic.prediction.predictors import (
@@ -16,6 +17,7 @@ from yarn_elastic.prediction.predictors import (
     PeakPredictor,
     Predictor,
     Query,
+    Relative,
     VpaPercentilePredictor,
 )
 from yarn_elastic.prediction.runs import role_history
@@ -59,6 +61,7 @@ def predict_report(
     model = store.feature_model()
     predictors = history_predictors()
     feature = XgbCurvePredictor(model)
+    anchored = AnchoredFeaturePredictor(model)
     queries = [
         Query(s, role, tuple(role_history(store.runs(s), role)))
         for s in {r.signature for r in store.runs()}
@@ -67,7 +70,9 @@ def predict_report(
     calibration = calibrate(predictors, queries, runs=2)
     if model is not None:
         calibration.rules[feature.name] = model.band
-    selector = Selector([*predictors, feature], calibration, validation_runs)
+        calibration.rules[anchored.name] = model.band
+    selector = Selector([*predictors, feature, anchored], calibration, validation_runs)
+    siblings = [s for s in store.signatures_named(signature.app_name) if s != signature]
     roles = sorted({role for r in runs for role in r.roles}) or ["am", "executor"]
     out: dict[str, Any] = {
         "signature": signature.describe(), "signature_key": signature.key,
@@ -75,7 +80,11 @@ def predict_report(
     }
     input_bytes = fields.get("input_bytes")
     for role in roles:
-        query = Query(signature, role, tuple(role_history(runs, role)), input_bytes)
+        relatives = tuple(
+            Relative(s, sibling_runs[-1].input_bytes, tuple(role_history(sibling_runs, role)))
+            for s in siblings if (sibling_runs := store.runs(s))
+        )
+        query = Query(signature, role, tuple(role_history(runs, role)), input_bytes, relatives)
         prediction, choice = selector.predict(query)
         entry: dict[str, Any] = {
             "predictor": choice.predictor, "reason": choice.reason,

@@ -24,6 +24,11 @@ from yarn_elastic.prediction.metrics import total_error
 from yarn_elastic.prediction.predictors import Predictor, Query
 from yarn_elastic.resources import CurveArray
 
+UNSEEN_HOW = {
+    "xgboost-anchored": "the nearest setting of this job that ran, rescaled by the feature model",
+    "xgboost": "predicted from the job's features",
+}
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -70,10 +75,11 @@ class Selector:
     predictors: Sequence[Predictor]
     calibration: Calibration = field(default_factory=Calibration)
     validation_runs: int = 3
-    # For a signature with fewer than two runs: the feature model, if it can answer. It is
-    # left out of validation: it was trained on the very runs validation replays, so its
-    # scores there would be in-sample and flatter it.
-    unseen_predictor: str = "xgboost"
+    # For a signature with fewer than two runs: the first of these that can answer (a sibling
+    # setting rescaled by the feature model, then the feature model alone). They are left out
+    # of validation: the model was trained on the very runs validation replays, so its scores
+    # there would be in-sample and flatter it.
+    unseen_predictors: tuple[str, ...] = ("xgboost-anchored", "xgboost")
     _choices: dict[tuple[object, ...], Choice] = field(default_factory=dict)
     _predictions: dict[tuple[object, ...], Prediction | None] = field(default_factory=dict)
 
@@ -95,10 +101,12 @@ class Selector:
     def _choose(self, query: Query) -> Choice:
         runs = len(query.history)
         if runs < 2:
-            unseen = self._named(self.unseen_predictor)
-            if unseen is not None and unseen.point(query) is not None:
-                why = "no earlier run" if runs == 0 else "one earlier run, nothing to validate"
-                return Choice(unseen.name, f"{why}; predicted from the job's features", {}, 0)
+            why = "no earlier run" if runs == 0 else "one earlier run, nothing to validate"
+            for name in self.unseen_predictors:
+                unseen = self._named(name)
+                if unseen is not None and unseen.point(query) is not None:
+                    how = UNSEEN_HOW.get(name, "predicted by " + name)
+                    return Choice(unseen.name, f"{why}; {how}", {}, 0)
             if runs == 1:
                 return Choice(
                     self.predictors[0].name if self._named("last-run") is None else "last-run",
@@ -108,7 +116,7 @@ class Selector:
         scores = {
             p.name: score(backtest(p, query, self.validation_runs))
             for p in self.predictors
-            if p.name != self.unseen_predictor
+            if p.name not in self.unseen_predictors
         }
         ranked = [(s, i, n) for i, (n, s) in enumerate(scores.items()) if math.isfinite(s)]
         if not ranked:
@@ -140,12 +148,14 @@ class Selector:
 
 
 def _history_key(query: Query) -> tuple[object, ...]:
-    """What a choice depends on: the job, the role, the input size (for the feature model)
-    and the history, known by its length and its newest run's size and total."""
+    """What a choice depends on: the job, the role, the input size (for the feature model),
+    the history, known by its length and its newest run's size and total, and how many runs
+    each relative setting has."""
     newest = query.history[-1] if query.history else None
     return (
         query.signature.key, query.role, query.input_bytes, len(query.history),
         None if newest is None else (newest.shape[1], float(newest.sum())),
+        tuple((r.signature.key, len(r.history)) for r in query.relatives),
     )
 
 

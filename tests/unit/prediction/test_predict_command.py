@@ -42,10 +42,20 @@ def test_json_output(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(executor["point"]) == 4 and executor["slots"] == len(executor["point"][0])
 
 
-def test_unseen_setting_uses_the_feature_model(
+def test_unseen_setting_borrows_a_stored_setting_through_the_feature_model(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["predict", "--app-name", "nightly-etl", "--db", str(db), "--executor-cores",
+                 "8", "--explain"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "chose xgboost-anchored: no earlier run; the nearest setting of this job that ran" in out
+
+
+def test_an_unseen_job_name_uses_the_feature_model_alone(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["predict", "--app-name", "brand-new", "--db", str(db), "--executor-cores",
                  "8", "--explain"])
     assert code == 0
     assert "predicted from the job's features" in capsys.readouterr().out
