@@ -128,6 +128,8 @@ def plan(repeats: int, quick: bool = False, jobs: Sequence[str] = (),
 def compact_run(planned: PlannedRun, usage: Mapping[str, Any], report: Mapping[str, Any]
                 ) -> dict[str, Any]:
     """The dataset's record of one application, from the depository's `/usage/apps/{id}`."""
+    from yarn_elastic.prediction.history import role_of
+
     containers = []
     for entry in sorted(usage.get("container_curves", []), key=lambda c: c["container_id"]):
         points = sorted(entry.get("curve") or [], key=lambda p: int(p["ts_ms"]))
@@ -137,7 +139,7 @@ def compact_run(planned: PlannedRun, usage: Mapping[str, Any], report: Mapping[s
         containers.append({
             "container_id": entry["container_id"],
             "node": entry.get("node"),
-            "role": "am" if entry["container_id"].endswith("_000001") else "executor",
+            "role": role_of(entry["container_id"]),
             "start_ms": start,
             "samples": [compact_sample(p, start) for p in points],
         })

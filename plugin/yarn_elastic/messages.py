@@ -27,6 +27,12 @@ REPLY_STATUSES = ("ok", "need_full", "error")
 HELLO_STATUSES = ("ok", "incompatible")
 
 
+def is_am_container(container_id: str) -> bool:
+    """YARN gives an application attempt's first container, `..._000001`, to its
+    ApplicationMaster (for Spark in cluster mode, the driver)."""
+    return container_id.endswith("_000001")
+
+
 class MessageError(ValueError):
     """A message does not follow docs/interface.md; the text names the offending field."""
 

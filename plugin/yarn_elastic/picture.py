@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from yarn_elastic.messages import App, Ask, Container, CycleRequest, Node
+from yarn_elastic.messages import App, Ask, Container, CycleRequest, Node, is_am_container
 
 _T = TypeVar("_T")
 
@@ -46,9 +46,20 @@ class PictureSnapshot:
 
 
 @dataclass(frozen=True)
+class FinishedApp:
+    """An application the RM stopped listing, with what its record lacks and a prediction
+    signature needs: the size of its executors (its largest non-AM container seen)."""
+
+    app: App
+    executor_vcores: int | None
+    executor_memory_mb: int | None
+
+
+@dataclass(frozen=True)
 class ApplyOutcome:
     applied: bool
     reason: str = ""  # why the picture was reset, when not applied
+    finished: tuple[FinishedApp, ...] = ()
 
 
 @dataclass
@@ -74,6 +85,8 @@ class ClusterPicture:
     _stale: set[str] = field(default_factory=set, repr=False)
     _revisions: itertools.count[int] = field(default_factory=itertools.count, repr=False)
     _source: object = field(default_factory=object, repr=False)
+    # Per application, the largest (vcores, memory MB) of its non-AM containers seen so far.
+    _executor_size: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
 
     def apply(self, request: CycleRequest) -> ApplyOutcome:
         if request.kind == "full":
@@ -87,8 +100,7 @@ class ClusterPicture:
         self.rm_id, self.seq = request.rm_id, request.seq
         self.now_ms, self.slot_ms = request.now_ms, request.slot_ms
         self._upsert(request)
-        self._remove(request)
-        return ApplyOutcome(True)
+        return ApplyOutcome(True, finished=self._remove(request))
 
     def _delta_problem(self, request: CycleRequest) -> str:
         if self.seq is None:
@@ -106,6 +118,7 @@ class ClusterPicture:
     def _clear(self) -> None:
         self.rm_id = self.seq = None
         self.nodes, self.apps, self.asks, self.containers = {}, {}, {}, {}
+        self._executor_size = {}
         self._sorted.clear()
         self._on_node, self._running, self._revision, self._stale = {}, {}, {}, set()
 
@@ -127,6 +140,10 @@ class ClusterPicture:
             self._put(self.containers, "containers", container.id, container)
             self._on_node.setdefault(container.node, {})[container.id] = container
             self._touch(container.node)
+            if not is_am_container(container.id):
+                size = (container.allocated[0][0], container.allocated[1][0])
+                self._executor_size[container.app] = max(
+                    size, self._executor_size.get(container.app, size))
 
     def _off_node(self, container: Container) -> None:
         on_node = self._on_node.get(container.node)
@@ -164,7 +181,7 @@ class ClusterPicture:
             order = self._sorted[name] = (keys, [table[k] for k in keys])
         return tuple(order[1])
 
-    def _remove(self, request: CycleRequest) -> None:
+    def _remove(self, request: CycleRequest) -> tuple[FinishedApp, ...]:
         for container_id in request.removed_containers:
             removed = self.containers.pop(container_id, None)
             if removed is not None:
@@ -174,8 +191,14 @@ class ClusterPicture:
         for node_id in gone_nodes:
             self._forget("nodes", node_id)
         gone_apps = set(request.removed_apps)
-        for app_id in gone_apps:
-            self.apps.pop(app_id, None)
+        finished = []
+        for app_id in sorted(gone_apps):
+            app = self.apps.pop(app_id, None)
+            size = self._executor_size.pop(app_id, None)
+            if app is not None:
+                finished.append(FinishedApp(
+                    app, None if size is None else round(size[0]),
+                    None if size is None else round(size[1])))
         if gone_apps:
             self.asks = {k: a for k, a in self.asks.items() if a.app not in gone_apps}
             self._sorted.pop("asks", None)
@@ -187,6 +210,7 @@ class ClusterPicture:
                 if c.app not in gone_apps and c.node not in gone_nodes
             }
             self._regroup()
+        return tuple(finished)
 
     def _regroup(self) -> None:
         """Containers by node from scratch, after a bulk removal; every node counts as changed."""

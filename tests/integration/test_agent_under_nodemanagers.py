@@ -29,12 +29,14 @@ from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distr
 from yarn_elastic.devcluster.elastic import (
     CoreSetup,
     core_pids,
+    core_status,
     elastic_spec,
     wait_for_core_state,
 )
 from yarn_elastic.devcluster.placement import ContainerPlacement
 from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
 from yarn_elastic.devcluster.spec import ClusterSpec
+from yarn_elastic.prediction.model_store import ModelStore
 
 pytestmark = pytest.mark.integration
 
@@ -201,3 +203,28 @@ def test_spark_executors_are_reported_with_their_cpu(rig: Rig) -> None:
     for executor in executors:
         cpu = max(point["cpu_cores"] for point in stored[executor.container_id]["curve"])
         assert cpu > 0.05, (executor.container_id, stored[executor.container_id]["curve"])
+
+
+@pytest.mark.spark
+def test_the_core_learns_from_a_finished_spark_job(rig: Rig) -> None:
+    """Issue 4: models retrain as runs finish. The Spark job the agents measured becomes a run
+    of its job signature in the core's database, with an executor curve, without any command."""
+    job = SparkJobSpec(name="spark-learnt", num_executors=2, samples=100000)
+    report = submit_spark_job(rig.cluster, job).wait(timeout_seconds=420)
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    # The RM drops the app, the core waits yarn.elastic.prediction.settle-seconds (15), learns.
+    deadline = time.monotonic() + 120
+    learning: dict[str, Any] = {}
+    while report.app_id not in learning.get("recent", []):
+        assert time.monotonic() < deadline, f"the core did not learn from {report.app_id}: " \
+            f"{learning} (core log {rig.core.log_file})"
+        time.sleep(1)
+        learning = (core_status(rig.core) or {}).get("prediction") or {}
+    assert learning["errors"] == 0 and learning["runs_stored"] >= 1
+    models = ModelStore(rig.cluster.spec.extra_properties["yarn.elastic.depository.path"])
+    try:
+        (run,) = [r for r in models.runs() if r.run_id == report.app_id]
+    finally:
+        models.close()
+    assert run.signature.app_name == job.name and run.signature.executor_cores == 1
+    assert run.roles["executor"][0].max() > 0.05  # the executors' CPU, as the agents saw it

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
+from yarn_elastic.prediction import config as prediction_config
 from yarn_elastic.settings import Key, positive_int
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
 
@@ -118,10 +119,20 @@ def build_router(
     from yarn_elastic.depository.http import add_routes as add_depository_routes
     from yarn_elastic.endpoint.service import CoreService
     from yarn_elastic.estimator.http import add_routes as add_estimator_routes
+    from yarn_elastic.prediction.recorder import recorder_from_conf
 
     assert isinstance(service, CoreService)
     router = Router()
-    router.add("GET", "/ws/v1/elastic/status", lambda _r: json_response(200, service.status()))
+    depository = add_depository_routes(router, conf)
+    recorder = recorder_from_conf(conf, depository.store)
+    if recorder is not None:
+        service.on_finished = recorder.finished
+
+    def status(_request: Request) -> Response:
+        learning = None if recorder is None else recorder.status()
+        return json_response(200, service.status() | {"prediction": learning})
+
+    router.add("GET", "/ws/v1/elastic/status", status)
 
     def decisions(request: Request) -> Response:
         raw = request.query.get("since", ["-1"])[0]
@@ -137,10 +148,11 @@ def build_router(
         ]})
 
     router.add("GET", "/ws/v1/elastic/decisions", decisions)
-    depository = add_depository_routes(router, conf)
-    # One database file for usage history and skylines (docs/depository.md, estimator.md).
+    # One database file for usage history, runs and models, and skylines (docs/depository.md,
+    # prediction.md, estimator.md).
     estimator = add_estimator_routes(router, conf, db_path=depository.store.path)
-    return router, [estimator.store.close, depository.store.close]
+    closers = [estimator.store.close, depository.store.close]
+    return router, closers if recorder is None else [recorder.stop, *closers]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         conf = load_conf(args.conf_dir)
-        for key in KEYS:
+        for key in (*KEYS, *prediction_config.KEYS):
             key.read(conf)  # every bad value is reported before anything starts
         port = args.port if args.port is not None else PORT.read(conf)
         token_path = args.auth_token_file or (

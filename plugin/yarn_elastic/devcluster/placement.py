@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from yarn_elastic.devcluster.polling import BackgroundPoller
 from yarn_elastic.devcluster.rm_rest import NmRestClient, RmRestClient, RmRestError
+from yarn_elastic.messages import is_am_container
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ class ContainerPlacement:
     @property
     def is_am(self) -> bool:
         """The first container of an attempt runs its ApplicationMaster."""
-        return self.container_id.endswith("_000001")
+        return is_am_container(self.container_id)
 
 
 class PlacementRecorder(BackgroundPoller):

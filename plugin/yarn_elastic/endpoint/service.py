@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from yarn_elastic import __version__
@@ -28,7 +28,7 @@ from yarn_elastic.messages import (
     encode_reply,
     parse_json,
 )
-from yarn_elastic.picture import ClusterPicture
+from yarn_elastic.picture import ClusterPicture, FinishedApp
 from yarn_elastic.scheduling import Policy, schedule
 from yarn_elastic.scheduling.tables import TableCache
 
@@ -121,6 +121,8 @@ class CoreService:
         self._clock_ms = clock_ms
         self._cache = TableCache()  # node arrays kept between cycles (decisions unchanged)
         self._cache_policy = policy
+        # Told of applications the RM stopped listing; must not block (the recorder queues).
+        self.on_finished: Callable[[Sequence[FinishedApp]], None] | None = None
 
     def exchange(self, message: bytes | bytearray) -> bytes:
         with self._lock:
@@ -162,6 +164,8 @@ class CoreService:
             LOG.info("cycle %d: asking the shim for a full picture: %s", request.seq,
                      outcome.reason)
             return CycleReply(request.seq, "need_full", outcome.reason)
+        if outcome.finished and self.on_finished is not None:
+            self.on_finished(outcome.finished)
         if self._cache_policy is not self.policy:  # a swapped policy starts a fresh cache
             self._cache, self._cache_policy = TableCache(), self.policy
         decision = schedule(self.picture.snapshot(), self.policy, cache=self._cache)

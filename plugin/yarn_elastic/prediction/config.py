@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yarn_elastic.settings import Key, positive_int
+from yarn_elastic.settings import Key, boolean, positive_float, positive_int
 
 MODEL_DIR = Key(
     "yarn.elastic.prediction.model-dir", "", str, "a directory, or empty for the default",
@@ -16,7 +16,18 @@ RETRAIN_EVERY_RUNS = Key(
     "yarn.elastic.prediction.retrain-every-runs", 1, positive_int, "an integer > 0",
     "Retrain the feature model after this many newly finished runs.",
 )
+LEARN_FROM_FINISHED = Key(
+    "yarn.elastic.prediction.learn-from-finished-apps", True, boolean, "true or false",
+    "Store every finished application's measured curves as a run of its job and retrain.",
+)
+SETTLE_SECONDS = Key(
+    "yarn.elastic.prediction.settle-seconds", 15.0, positive_float, "seconds > 0",
+    "How long after an application finishes its usage is read (agents' last reports).",
+)
 VALIDATION_RUNS = Key(
     "yarn.elastic.prediction.validation-runs", 3, positive_int, "an integer > 0",
     "How many of a job's latest runs the selector replays to compare predictors.",
 )
+
+KEYS = (MODEL_DIR, SLOT_SECONDS, RETRAIN_EVERY_RUNS, LEARN_FROM_FINISHED, SETTLE_SECONDS,
+        VALIDATION_RUNS)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.depository.store import UsageStore
+from yarn_elastic.messages import is_am_container
 from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, Run, mean_container_curve
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.resources import CurveArray
@@ -23,7 +24,7 @@ MB = float(1 << 20)
 
 
 def role_of(container_id: str) -> str:
-    return AM_ROLE if container_id.endswith("_000001") else EXECUTOR_ROLE
+    return AM_ROLE if is_am_container(container_id) else EXECUTOR_ROLE
 
 
 def samples_to_curve(points: list[dict[str, Any]], slot_seconds: int) -> CurveArray | None:
@@ -55,6 +56,26 @@ def samples_to_curve(points: list[dict[str, Any]], slot_seconds: int) -> CurveAr
     return curve
 
 
+def run_of_app(
+    store: UsageStore, app_id: str, signature: JobSignature, finished_ms: int,
+    slot_seconds: int = 5, input_bytes: float | None = None,
+) -> Run | None:
+    """One application's run from its stored samples, or None if none were stored."""
+    by_role: dict[str, list[CurveArray]] = {}
+    for container in store.app_containers(app_id):
+        points = store.container_curve(container["container_id"]) or []
+        curve = samples_to_curve(points, slot_seconds)
+        if curve is not None:
+            by_role.setdefault(role_of(container["container_id"]), []).append(curve)
+    if not by_role:
+        return None
+    return Run(
+        signature, app_id, finished_ms,
+        {role: mean_container_curve(curves) for role, curves in by_role.items()},
+        input_bytes, {role: len(curves) for role, curves in by_role.items()},
+    )
+
+
 def runs_from_depository(
     store: UsageStore, signature: JobSignature, slot_seconds: int = 5,
 ) -> list[Run]:
@@ -62,18 +83,9 @@ def runs_from_depository(
     runs = []
     for app in store.job_runs(signature.app_name, signature.user, signature.queue,
                               signature.app_type):
-        by_role: dict[str, list[CurveArray]] = {}
-        for container in store.app_containers(app["app_id"]):
-            points = store.container_curve(container["container_id"]) or []
-            curve = samples_to_curve(points, slot_seconds)
-            if curve is not None:
-                by_role.setdefault(role_of(container["container_id"]), []).append(curve)
-        if not by_role:
+        run = run_of_app(store, app["app_id"], signature, int(app["last_ms"] or 0), slot_seconds)
+        if run is None:
             LOG.info("application %s has no usage samples; skipped", app["app_id"])
             continue
-        runs.append(Run(
-            signature, app["app_id"], int(app["last_ms"] or 0),
-            {role: mean_container_curve(curves) for role, curves in by_role.items()},
-            containers={role: len(curves) for role, curves in by_role.items()},
-        ))
+        runs.append(run)
     return runs

@@ -107,3 +107,21 @@ def test_snapshot_order_stays_sorted_through_many_deltas() -> None:
         assert [c.id for c in snap.containers] == sorted(c.id for c in snap.containers)
         assert [n.id for n in snap.nodes] == sorted(picture.nodes)
         assert len(snap.containers) == len(picture.containers)
+
+
+def test_a_removed_app_is_reported_finished_with_its_largest_executor() -> None:
+    picture = ClusterPicture()
+    picture.apply(full())
+    am = Container("container_1_0001_01_000001", "app_1", "n:1", flat(1, 512), 900)
+    small = Container("container_1_0001_01_000002", "app_1", "n:1", flat(2, 2048), 950)
+    large = Container("container_1_0001_01_000003", "app_1", "n:2", flat(2, 4096), 960)
+    picture.apply(delta(2, 1, containers=(am, small, large)))
+    # Containers finish first; the size seen while they ran is kept for the app.
+    picture.apply(delta(3, 2, removed_containers=(small.id, large.id)))
+    outcome = picture.apply(delta(4, 3, removed_apps=("app_1", "app_never_seen")))
+    assert outcome.applied
+    (finished,) = outcome.finished  # an id the picture never held is not reported
+    assert finished.app.id == "app_1"
+    # The AM's 1 vcore / 512 MB is not an executor; the largest executor is 2 vcores, 4096 MB.
+    assert (finished.executor_vcores, finished.executor_memory_mb) == (2, 4096)
+    assert picture.apply(delta(5, 4)).finished == ()

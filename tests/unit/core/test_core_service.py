@@ -99,3 +99,14 @@ def test_decision_log_keeps_the_newest_placements_like_a_bounded_deque(
         reference.extend(LoggedPlacement(seq, 1000 + seq, p) for p in placements)
     assert len(log) == len(reference)
     assert log.since(since) == [e for e in reference if e.seq > since]
+
+
+def test_finished_apps_are_handed_to_the_learner() -> None:
+    service = CoreService(minfrag_policy())
+    told: list[str] = []
+    service.on_finished = lambda apps: told.extend(a.app.id for a in apps)
+    service.exchange((EXAMPLES / "cycle_request_full.json").read_bytes())
+    delta = json.loads((EXAMPLES / "cycle_request_delta.json").read_bytes())
+    delta["removed_apps"] = ["application_1700000000000_0001"]
+    reply = json.loads(service.exchange(json.dumps(delta).encode()))
+    assert reply["status"] == "ok" and told == ["application_1700000000000_0001"]

@@ -1,0 +1,159 @@
+"""Learning from every application that finishes (an edge: the depository in, the model store
+out).
+
+The core sees an application finish when the RM stops listing it (`FinishedApp`, from the
+cluster picture). Its agents' last samples may still be on their way (an agent reports every few
+seconds, and spools while the core is unreachable), so the run is read from the depository
+`settle_seconds` later. It is stored as a run of its job signature, and the feature model
+retrains (`ModelStore.on_run_finished`). That work, seconds of it, happens on the recorder's own
+thread: a scheduling cycle only hands the finished applications over.
+
+Not learnt from: applications that finished while the core was down (the RM's next full
+picture no longer lists them), and applications whose containers no agent measured.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from yarn_elastic.depository.store import UsageStore
+from yarn_elastic.picture import FinishedApp
+from yarn_elastic.prediction import config
+from yarn_elastic.prediction.history import run_of_app
+from yarn_elastic.prediction.model_store import ModelStore
+from yarn_elastic.prediction.runs import Run
+from yarn_elastic.prediction.signature import make_signature
+
+LOG = logging.getLogger("yarn_elastic.prediction")
+
+
+@dataclass
+class RecorderCounters:
+    finished: int = 0  # applications handed over by the scheduling cycle
+    learnt: int = 0  # stored as new runs
+    without_samples: int = 0  # nothing in the depository for them
+    errors: int = 0
+
+
+class RunRecorder:
+    def __init__(
+        self, usage: UsageStore, models: ModelStore, slot_seconds: int,
+        settle_seconds: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self.usage, self.models = usage, models
+        self.slot_seconds, self.settle_seconds = slot_seconds, settle_seconds
+        self.counters = RecorderCounters()
+        self.recent: deque[str] = deque(maxlen=20)  # application ids last learnt from
+        self._clock, self._wall_ms = clock, wall_ms
+        self._due: list[tuple[float, int, FinishedApp, int]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def finished(self, apps: Sequence[FinishedApp]) -> None:
+        """Called from the scheduling cycle: never blocks on storage or training."""
+        due = self._clock() + self.settle_seconds
+        finished_ms = self._wall_ms()
+        with self._wake:
+            for app in apps:
+                heapq.heappush(self._due, (due, next(self._order), app, finished_ms))
+            self.counters.finished += len(apps)
+            self._wake.notify()
+
+    def pending(self) -> int:
+        with self._wake:
+            return len(self._due)
+
+    def status(self) -> dict[str, object]:
+        return asdict(self.counters) | {
+            "pending": self.pending(), "runs_stored": self.models.counters.runs_recorded,
+            "model_trainings": self.models.counters.trainings, "recent": list(self.recent),
+        }
+
+    def record_due(self) -> int:
+        """Learn from every application whose settle time has passed; returns how many were
+        looked at. The thread calls this; tests call it directly."""
+        done = 0
+        while True:
+            with self._wake:
+                if not self._due or self._due[0][0] > self._clock():
+                    return done
+                _, _, app, finished_ms = heapq.heappop(self._due)
+            try:
+                self.record(app, finished_ms)
+            except Exception:  # one bad application must not stop learning from the rest
+                self.counters.errors += 1
+                LOG.exception("could not learn from application %s", app.app.id)
+            done += 1
+
+    def record(self, finished: FinishedApp, finished_ms: int) -> Run | None:
+        app = finished.app
+        signature = make_signature(
+            app.name, app.app_type, app.queue, app.user, finished.executor_vcores,
+            finished.executor_memory_mb, None, app.tags,
+        )
+        run = run_of_app(self.usage, app.id, signature, finished_ms, self.slot_seconds)
+        if run is None:
+            self.counters.without_samples += 1
+            LOG.info("application %s (%s) finished without usage samples in the depository "
+                     "(no agent on its nodes?); nothing to learn from", app.id, app.name)
+            return None
+        stored_before = self.models.counters.runs_recorded
+        self.models.on_run_finished(run)  # stores the run, retrains when due
+        if self.models.counters.runs_recorded > stored_before:
+            self.counters.learnt += 1
+            self.recent.append(app.id)
+            LOG.info("learnt from application %s: job %s, slots per role %s", app.id,
+                     signature.describe(), {r: c.shape[1] for r, c in run.roles.items()})
+        return run
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="run-recorder", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread (what is still settling is not learnt from) and close the store."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=30)  # a training in progress finishes first
+        self.models.close()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+                wait = (self._due[0][0] - self._clock()) if self._due else None
+                if wait is None or wait > 0:
+                    self._wake.wait(timeout=wait)
+                    continue
+            self.record_due()
+
+
+def recorder_from_conf(conf: Mapping[str, str], usage: UsageStore) -> RunRecorder | None:
+    """The core's recorder, on the depository's database, started; None when switched off."""
+    if not config.LEARN_FROM_FINISHED.read(conf):
+        LOG.info("prediction: %s is false; finished applications are not learnt from",
+                 config.LEARN_FROM_FINISHED.name)
+        return None
+    models = ModelStore(usage.path, config.MODEL_DIR.read(conf) or None,
+                        retrain_every_runs=config.RETRAIN_EVERY_RUNS.read(conf))
+    recorder = RunRecorder(usage, models, config.SLOT_SECONDS.read(conf),
+                           config.SETTLE_SECONDS.read(conf))
+    recorder.start()
+    LOG.info("prediction: learning from finished applications %.0f s after they end; "
+             "%d runs stored, models in %s", recorder.settle_seconds,
+             len(models.runs()), models.model_dir)
+    return recorder
