@@ -6,7 +6,8 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yarn_elastic.messages import CycleReply, Placement, _to_json, encode_message, encode_reply
+from yarn_elastic.messages import CycleReply, Placement, encode_message, encode_reply
+from yarn_elastic.messages.encode import _to_json
 
 PLACEMENTS = st.builds(
     Placement,

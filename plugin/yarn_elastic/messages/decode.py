@@ -1,6 +1,4 @@
-"""The shim <-> core messages of docs/interface.md (schema 1) as frozen, typed dataclasses.
-
-Decoding is strict where the contract says so (missing field, wrong type, empty curve, other
+"""Decoding: strict where the contract says so (missing field, wrong type, empty curve, other
 schema) and lenient where it says so (unknown fields are ignored). Every error names the field by
 its JSON path, e.g. `nodes[0].capacity: curve 0 (cpu_vcores) is empty`, so whoever reads the
 log line on either side knows which producer to fix.
@@ -8,148 +6,35 @@ log line on either side knows which producer to fix.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-SCHEMA = 1
-RESOURCE_NAMES = ("cpu_vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
-
-# Four curves in RESOURCE_NAMES order; each is a non-empty tuple whose last value holds forever.
-Curves = tuple[tuple[float, ...], ...]
-
-REQUEST_KINDS = ("full", "delta")
-REPLY_STATUSES = ("ok", "need_full", "error")
-HELLO_STATUSES = ("ok", "incompatible")
-
-
-def is_am_container(container_id: str) -> bool:
-    """YARN gives an application attempt's first container, `..._000001`, to its
-    ApplicationMaster (for Spark in cluster mode, the driver)."""
-    return container_id.endswith("_000001")
-
-
-class MessageError(ValueError):
-    """A message does not follow docs/interface.md; the text names the offending field."""
-
-
-@dataclass(frozen=True)
-class Locality:
-    nodes: tuple[str, ...] = ()
-    racks: tuple[str, ...] = ()
-    relax: bool = True
-
-    @property
-    def is_strict(self) -> bool:
-        """True when the ask may only go to the named nodes or racks."""
-        return not self.relax and bool(self.nodes or self.racks)
-
-
-@dataclass(frozen=True)
-class Node:
-    id: str
-    rack: str
-    partition: str
-    capacity: Curves
-    allocated: Curves
-    utilization: Curves
-
-
-@dataclass(frozen=True)
-class App:
-    id: str
-    queue: str
-    user: str
-    name: str
-    app_type: str
-    priority: int
-    submit_ms: int
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Ask:
-    key: str
-    app: str
-    priority: int
-    allocation_request_id: int
-    count: int
-    demand: Curves
-    am: bool = False
-    locality: Locality = Locality()
-    partition: str = ""
-
-
-@dataclass(frozen=True)
-class Container:
-    id: str
-    app: str
-    node: str
-    allocated: Curves
-    start_ms: int
-
-
-@dataclass(frozen=True)
-class CycleRequest:
-    rm_id: str
-    seq: int
-    kind: str
-    base_seq: int | None
-    now_ms: int
-    slot_ms: int
-    nodes: tuple[Node, ...] = ()
-    removed_nodes: tuple[str, ...] = ()
-    apps: tuple[App, ...] = ()
-    removed_apps: tuple[str, ...] = ()
-    asks: tuple[Ask, ...] = ()
-    containers: tuple[Container, ...] = ()
-    removed_containers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Placement:
-    ask: str
-    node: str
-    count: int
-    score: float
-
-
-@dataclass(frozen=True)
-class CycleReply:
-    seq: int
-    status: str
-    message: str = ""
-    placements: tuple[Placement, ...] = ()
-    decide_ms: float = 0.0
-    handle_ms: float | None = None  # optional: the core's whole handling, decode to encoded
-
-
-@dataclass(frozen=True)
-class Hello:
-    rm_id: str
-    shim_version: str
-
-
-@dataclass(frozen=True)
-class HelloReply:
-    core_version: str
-    status: str
-    message: str = ""
-    schema: int = SCHEMA
-
-
-Message = CycleRequest | CycleReply | Hello | HelloReply
-Request = CycleRequest | Hello
-Reply = CycleReply | HelloReply
+from yarn_elastic.messages.schema import (
+    HELLO_STATUSES,
+    REPLY_STATUSES,
+    REQUEST_KINDS,
+    RESOURCE_NAMES,
+    SCHEMA,
+    App,
+    Ask,
+    Container,
+    Curves,
+    CycleReply,
+    CycleRequest,
+    Hello,
+    HelloReply,
+    Locality,
+    Message,
+    MessageError,
+    Node,
+    Placement,
+    Request,
+)
 
 T = TypeVar("T")
 
-
-# ----------------------------------------------------------------------------------- decoding
 
 
 class _Fields:
@@ -477,176 +362,3 @@ def decode_request(data: bytes | bytearray | str) -> Request:
     return message
 
 
-# ----------------------------------------------------------------------------------- encoding
-
-
-def _number(value: float) -> int | float:
-    """Whole numbers go out as JSON integers: shorter, and Java reads them as either."""
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
-
-
-def encode_curves(curves: Curves) -> list[list[int | float]]:
-    return [[_number(v) for v in curve] for curve in curves]
-
-
-def _to_json(message: Message) -> dict[str, Any]:
-    if isinstance(message, CycleReply):
-        reply = {
-            "schema": SCHEMA,
-            "type": "cycle_reply",
-            "seq": message.seq,
-            "status": message.status,
-            "message": message.message,
-            "decide_ms": round(message.decide_ms, 3),
-            "placements": [
-                {"ask": p.ask, "node": p.node, "count": p.count, "score": round(p.score, 6)}
-                for p in message.placements
-            ],
-        }
-        if message.handle_ms is not None:
-            reply["handle_ms"] = round(message.handle_ms, 3)
-        return reply
-    if isinstance(message, HelloReply):
-        return {
-            "schema": message.schema,
-            "type": "hello_reply",
-            "core_version": message.core_version,
-            "status": message.status,
-            "message": message.message,
-        }
-    if isinstance(message, Hello):
-        return {
-            "schema": SCHEMA,
-            "type": "hello",
-            "rm_id": message.rm_id,
-            "shim_version": message.shim_version,
-        }
-    return _cycle_request_json(message)
-
-
-def _cycle_request_json(r: CycleRequest) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "type": "cycle_request",
-        "rm_id": r.rm_id,
-        "seq": r.seq,
-        "kind": r.kind,
-        "base_seq": r.base_seq,
-        "now_ms": r.now_ms,
-        "slot_ms": r.slot_ms,
-        "nodes": [
-            {
-                "id": n.id,
-                "rack": n.rack,
-                "partition": n.partition,
-                "capacity": encode_curves(n.capacity),
-                "allocated": encode_curves(n.allocated),
-                "utilization": encode_curves(n.utilization),
-            }
-            for n in r.nodes
-        ],
-        "removed_nodes": list(r.removed_nodes),
-        "apps": [
-            {
-                "id": a.id,
-                "queue": a.queue,
-                "user": a.user,
-                "name": a.name,
-                "app_type": a.app_type,
-                "priority": a.priority,
-                "submit_ms": a.submit_ms,
-                "tags": list(a.tags),
-            }
-            for a in r.apps
-        ],
-        "removed_apps": list(r.removed_apps),
-        "asks": [
-            {
-                "key": a.key,
-                "app": a.app,
-                "priority": a.priority,
-                "allocation_request_id": a.allocation_request_id,
-                "count": a.count,
-                "demand": encode_curves(a.demand),
-                "am": a.am,
-                "locality": {
-                    "nodes": list(a.locality.nodes),
-                    "racks": list(a.locality.racks),
-                    "relax": a.locality.relax,
-                },
-                "partition": a.partition,
-            }
-            for a in r.asks
-        ],
-        "containers": [
-            {
-                "id": c.id,
-                "app": c.app,
-                "node": c.node,
-                "allocated": encode_curves(c.allocated),
-                "start_ms": c.start_ms,
-            }
-            for c in r.containers
-        ],
-        "removed_containers": list(r.removed_containers),
-    }
-
-
-def encode_message(message: Message) -> bytes:
-    """Compact UTF-8 JSON, as the interface prescribes."""
-    if isinstance(message, CycleReply) and message.placements:
-        return _encode_cycle_reply(message)
-    return json.dumps(_to_json(message), separators=(",", ":")).encode()
-
-
-_json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
-
-
-def _encode_cycle_reply(reply: CycleReply) -> bytes:
-    """The same bytes as `json.dumps(_to_json(reply))`, without a dict per placement.
-
-    A plan at 5000 nodes has thousands of placements; writing each as text directly (node ids
-    escaped once per node, each distinct score written once) takes half the time of building
-    a dict per placement. `placements` is the last key of the reply object, so the rest is
-    encoded as usual and the list is spliced in.
-    """
-    head = json.dumps({**_to_json(dataclasses.replace(reply, placements=())),
-                       "placements": None}, separators=(",", ":"))
-    escaped: dict[str, str] = {}
-    # Scores repeat a lot (a hundred distinct values in thousands of placements); a nonzero
-    # float's text depends only on its value (0.0 and -0.0 are equal keys but print apart).
-    scores: dict[float, str] = {}
-    items = []
-    for p in reply.placements:
-        node = escaped.get(p.node)
-        if node is None:
-            node = escaped[p.node] = _json_string(p.node)
-        cacheable = type(p.score) is float and p.score != 0.0 and p.score == p.score
-        score = scores.get(p.score) if cacheable else None
-        if score is None:
-            rounded = round(p.score, 6)
-            score = repr(rounded) if math.isfinite(rounded) else json.dumps(rounded)
-            if cacheable:
-                scores[p.score] = score
-        items.append(
-            f'{{"ask":{_json_string(p.ask)},"node":{node},"count":{p.count:d},"score":{score}}}'
-        )
-    return (head[: -len("null}")] + "[" + ",".join(items) + "]}").encode()
-
-
-def encode_reply(reply: Reply, started: float | None = None) -> bytes:
-    """Encode a reply. Given `started` (a `time.perf_counter()` reading taken when the request
-    arrived), a cycle_reply also carries `handle_ms`: the time from then to the end of this
-    encoding, so the shim can tell the core's own time from the Py4J crossing."""
-    encoded = encode_message(reply)
-    if started is None or not isinstance(reply, CycleReply):
-        return encoded
-    handle_ms = round((time.perf_counter() - started) * 1000.0, 3)
-    # Appended to the finished bytes rather than encoded with the rest, so that encoding the
-    # plan itself is inside the figure. `encoded` is one compact JSON object ending in "}".
-    return encoded[:-1] + b',"handle_ms":' + repr(handle_ms).encode() + b"}"
-
-
-def flat(cpu_vcores: float, memory_mb: float, disk: float = 0.0, network: float = 0.0) -> Curves:
-    """A constant quantity, for tests and synthetic loads."""
-    return ((cpu_vcores,), (memory_mb,), (disk,), (network,))
