@@ -83,6 +83,9 @@ class Calibration:
 
     quantiles: Sequence[float] = DEFAULT_QUANTILES
     rules: dict[str, BandRule] = field(default_factory=dict)
+    # Mean relative error of total use over all the backtests a rule was fitted on: what the
+    # selector expects of a predictor before a job's own history says otherwise.
+    errors: dict[str, float] = field(default_factory=dict)
 
     def rule(self, predictor: str) -> BandRule:
         return self.rules.get(predictor, FALLBACK_RULE)

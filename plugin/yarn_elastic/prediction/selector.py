@@ -2,9 +2,12 @@
 
 Validation replays the signature's own history: each of its last `validation_runs` runs is
 predicted from the runs before it, by every predictor, and scored by the mean (over resources)
-relative error of total use. The lowest score wins; ties go to the earlier predictor in the
-list, so put the cheap ones first. Without two runs nothing can be validated, and the rules
-below say what is used instead. Every choice carries a sentence saying why.
+relative error of total use. Two or three replayed runs are a noisy judge, so that score is
+weighed with the predictor's error over every job's backtests (`Calibration.errors`) as if the
+latter were `prior_runs` more runs; a job's own history takes over as it grows. The lowest score
+wins; ties go to the earlier predictor in the list, so put the cheap ones first. Without two
+runs nothing can be validated, and the rules below say what is used instead. Every choice
+carries a sentence saying why.
 
 A signature's choice and prediction change only when one of its runs finishes, so both are kept
 per (signature, role, history): the scheduler asks for a running job's curve often, and pays for
@@ -75,6 +78,7 @@ class Selector:
     predictors: Sequence[Predictor]
     calibration: Calibration = field(default_factory=Calibration)
     validation_runs: int = 3
+    prior_runs: float = 2.0
     # For a signature with fewer than two runs: the first of these that can answer (a sibling
     # setting rescaled by the feature model, then the feature model alone). They are left out
     # of validation: the model was trained on the very runs validation replays, so its scores
@@ -114,7 +118,7 @@ class Selector:
                 )
             return Choice("", "no earlier run and no feature model: cannot predict", {}, 0)
         scores = {
-            p.name: score(backtest(p, query, self.validation_runs))
+            p.name: self._weighed(p.name, backtest(p, query, self.validation_runs))
             for p in self.predictors
             if p.name not in self.unseen_predictors
         }
@@ -128,9 +132,20 @@ class Selector:
             f"lowest mean error of total use ({best_score:.1%}) over the last {validated} "
             f"run(s), each predicted from the runs before it"
         )
+        if self.calibration.errors:
+            reason += f", weighed with its error over all jobs as {self.prior_runs:g} runs"
         if runner_up is not None:
             reason += f"; next best {runner_up[2]} ({runner_up[0]:.1%})"
         return Choice(best, reason, scores, validated)
+
+    def _weighed(self, name: str, pairs: Sequence[tuple[CurveArray, CurveArray]]) -> float:
+        own = score(pairs)
+        prior = self.calibration.errors.get(name, math.nan)
+        if not math.isfinite(prior):
+            return own
+        if not math.isfinite(own):
+            return prior
+        return (own * len(pairs) + prior * self.prior_runs) / (len(pairs) + self.prior_runs)
 
     def predict(self, query: Query) -> tuple[Prediction | None, Choice]:
         choice = self.choose(query)
@@ -169,4 +184,7 @@ def calibrate(
     for predictor in predictors:
         pairs = [pair for query in query_list for pair in backtest(predictor, query, runs)]
         calibration.fit(predictor.name, pairs)
+        error = score(pairs)
+        if math.isfinite(error):
+            calibration.errors[predictor.name] = error
     return calibration

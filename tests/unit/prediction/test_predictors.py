@@ -157,3 +157,19 @@ def test_aligned_median_lines_runs_up_by_progress_and_ignores_an_odd_one() -> No
     smeared = AverageLastKPredictor().point(query(fast, slow, slow))
     assert smeared is not None
     np.testing.assert_allclose(smeared[0], [1, 5 / 3, 2, 2])
+
+
+def test_a_jobs_short_history_is_weighed_with_the_predictors_record_over_all_jobs() -> None:
+    runs = tuple(curve([cpu], [0], [0], [0]) for cpu in (1.0, 1.3, 1.1))
+    # Replaying the last run: last-run predicts 1.3 (error 18 %), avg-3 the mean 1.15 (4.5 %).
+    alone = Selector([LastRunPredictor(), AverageLastKPredictor()], Calibration(),
+                     validation_runs=1)
+    assert alone.choose(query(*runs)).predictor == "avg-3"
+    # Over all jobs last-run erred 1 % and avg-3 50 %; one replayed run counts against two
+    # "prior" runs: last-run (0.182 + 2 x 0.01) / 3 = 0.067, avg-3 (0.045 + 2 x 0.5) / 3 = 0.35.
+    known = Calibration(errors={"last-run": 0.01, "avg-3": 0.5})
+    weighed = Selector([LastRunPredictor(), AverageLastKPredictor()], known, validation_runs=1)
+    choice = weighed.choose(query(*runs))
+    assert choice.predictor == "last-run"
+    assert "weighed with its error over all jobs" in choice.reason
+    assert choice.scores["last-run"] == pytest.approx((0.2 / 1.1 + 2 * 0.01) / 3)
