@@ -164,7 +164,7 @@ class ModelStore:
             return self._model
         row = self._model_row()
         trained = row["trained_runs"] if row else 0
-        if self._count_runs() - trained >= self.retrain_every_runs:
+        if self.run_count() - trained >= self.retrain_every_runs:
             return self.retrain()
         return self.feature_model()
 
@@ -185,7 +185,7 @@ class ModelStore:
         )
         return model
 
-    def _count_runs(self) -> int:
+    def run_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM prediction_runs").fetchone()[0])
 

@@ -155,5 +155,5 @@ def recorder_from_conf(conf: Mapping[str, str], usage: UsageStore) -> RunRecorde
     recorder.start()
     LOG.info("prediction: learning from finished applications %.0f s after they end; "
              "%d runs stored, models in %s", recorder.settle_seconds,
-             len(models.runs()), models.model_dir)
+             models.run_count(), models.model_dir)
     return recorder
