@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor
+from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, relatives_from
 from yarn_elastic.prediction.bands import Calibration
-from yarn_elastic.prediction.predictors import Query, Relative
+from yarn_elastic.prediction.predictors import Query
 from yarn_elastic.prediction.report import history_predictors
 from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, Run
 from yarn_elastic.prediction.selector import Selector, calibrate
@@ -111,9 +111,7 @@ def evaluate_split(
     predictors = history_predictors()
     calibration = calibrate(predictors, split.calibration_queries, runs=4)
     calibration.rules[xgb_predictor.name] = model.band
-    # The anchored curve's errors are the model's between-setting errors; without unseen
-    # settings to backtest on, it borrows the model's own out-of-sample band.
-    calibration.rules[anchored.name] = model.band
+    calibration.rules[anchored.name] = model.anchored_band or model.band
     calibrate_seconds = time.perf_counter() - started
     selector = Selector([*predictors, xgb_predictor, anchored], calibration)
 
@@ -144,14 +142,9 @@ def evaluate_split(
     unseen_baselines[xgb_predictor.name] = Tally()
     for setting in split.unseen:
         neighbour = split.training(split.nearest(setting))
-        siblings = [s for s in split.seen if s.job == setting.job]
+        sibling_runs = [r for s in split.seen if s.job == setting.job for r in split.training(s)]
         for query, actual in queries(split.data[setting], split.unseen_from):
-            relatives = tuple(
-                Relative(s.signature, split.training(s)[-1].input_bytes,
-                         tuple(r.roles[query.role] for r in split.training(s)
-                               if query.role in r.roles))
-                for s in siblings
-            )
+            relatives = relatives_from(query.signature, query.role, sibling_runs)
             empty = Query(query.signature, query.role, (), query.input_bytes, relatives)
             prediction, choice = selector.predict(empty)
             unseen_chosen[choice.predictor] = unseen_chosen.get(choice.predictor, 0) + 1

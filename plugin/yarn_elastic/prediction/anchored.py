@@ -10,15 +10,19 @@ ratios between the settings: of lifetime, and of total use per resource.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from yarn_elastic.prediction.predictors import AlignedMedianPredictor, Query, Relative
-from yarn_elastic.prediction.runs import resample
+from yarn_elastic.prediction.runs import Run, resample, role_history
 from yarn_elastic.prediction.signature import JobSignature
-from yarn_elastic.prediction.xgb_curves import CurveModel
 from yarn_elastic.resources import CurveArray
+
+if TYPE_CHECKING:  # the feature model's module builds its anchored band with this one
+    from yarn_elastic.prediction.xgb_curves import CurveModel
 
 # A model ratio beyond these is extrapolation the sibling cannot vouch for.
 MIN_RATIO, MAX_RATIO = 0.25, 4.0
@@ -37,6 +41,25 @@ def setting_distance(
         elif x != y:
             total += 1.0
     return total
+
+
+def same_job(a: JobSignature, b: JobSignature) -> bool:
+    """Two settings of one job: everything but executor and input sizes alike."""
+    return (a.app_name, a.app_type, a.queue, a.user, a.tags) == (
+        b.app_name, b.app_type, b.queue, b.user, b.tags)
+
+
+def relatives_from(signature: JobSignature, role: str, runs: Iterable[Run]) -> tuple[Relative, ...]:
+    """The role's history at every other setting of the signature's job, from stored runs."""
+    by_setting: dict[JobSignature, list[Run]] = {}
+    for run in runs:
+        if run.signature != signature and same_job(run.signature, signature):
+            by_setting.setdefault(run.signature, []).append(run)
+    return tuple(
+        Relative(setting, max(setting_runs, key=lambda r: r.finished_ms).input_bytes,
+                 tuple(role_history(setting_runs, role)))
+        for setting, setting_runs in sorted(by_setting.items(), key=lambda kv: kv[0].key)
+    )
 
 
 def nearest_relative(query: Query) -> Relative | None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.messages import RESOURCE_NAMES
-from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor
+from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, relatives_from
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.model_store import ModelStore
 from yarn_elastic.prediction.predictors import (
@@ -17,7 +17,6 @@ from yarn_elastic.prediction.predictors import (
     PeakPredictor,
     Predictor,
     Query,
-    Relative,
     VpaPercentilePredictor,
 )
 from yarn_elastic.prediction.runs import role_history
@@ -70,9 +69,10 @@ def predict_report(
     calibration = calibrate(predictors, queries, runs=2)
     if model is not None:
         calibration.rules[feature.name] = model.band
-        calibration.rules[anchored.name] = model.band
+        calibration.rules[anchored.name] = model.anchored_band or model.band
     selector = Selector([*predictors, feature, anchored], calibration, validation_runs)
-    siblings = [s for s in store.signatures_named(signature.app_name) if s != signature]
+    sibling_runs = [r for s in store.signatures_named(signature.app_name) if s != signature
+                    for r in store.runs(s)]
     roles = sorted({role for r in runs for role in r.roles}) or ["am", "executor"]
     out: dict[str, Any] = {
         "signature": signature.describe(), "signature_key": signature.key,
@@ -80,10 +80,7 @@ def predict_report(
     }
     input_bytes = fields.get("input_bytes")
     for role in roles:
-        relatives = tuple(
-            Relative(s, sibling_runs[-1].input_bytes, tuple(role_history(sibling_runs, role)))
-            for s in siblings if (sibling_runs := store.runs(s))
-        )
+        relatives = relatives_from(signature, role, sibling_runs)
         query = Query(signature, role, tuple(role_history(runs, role)), input_bytes, relatives)
         prediction, choice = selector.predict(query)
         entry: dict[str, Any] = {

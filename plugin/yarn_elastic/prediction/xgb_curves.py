@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import xgboost as xgb
 
+from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, relatives_from
 from yarn_elastic.prediction.bands import FALLBACK_RULE, BandRule, fit_rule
 from yarn_elastic.prediction.predictors import Query
 from yarn_elastic.prediction.runs import AM_ROLE, Run, resample
@@ -69,6 +70,9 @@ class CurveModel:
     band: BandRule
     trained_runs: int
     params: TrainingParams
+    # The band of `anchored.AnchoredFeaturePredictor` on this model, when settings could be
+    # held out to fit it.
+    anchored_band: BandRule | None = None
 
     def predict(self, signature: JobSignature, role: str, input_bytes: float | None) -> CurveArray:
         row = features(signature, role, input_bytes).reshape(1, -1)
@@ -78,6 +82,9 @@ class CurveModel:
         metadata = {
             "scales": self.scales.tolist(), "margins": self.band.margins.tolist(),
             "widths": list(self.band.widths),
+            "anchored": None if self.anchored_band is None else {
+                "margins": self.anchored_band.margins.tolist(),
+                "widths": list(self.anchored_band.widths)},
             "trained_runs": self.trained_runs, "points": POINTS, "features": list(FEATURES),
             "params": {k: v for k, v in self.params.__dict__.items()},
         }
@@ -97,7 +104,15 @@ class CurveModel:
             BandRule(np.asarray(metadata["margins"], dtype=np.float64),
                      tuple(int(w) for w in metadata.get("widths", (0,) * RESOURCES))),
             int(metadata["trained_runs"]), TrainingParams(**params),
+            _band_of(metadata.get("anchored")),
         )
+
+
+def _band_of(stored: dict[str, Any] | None) -> BandRule | None:
+    if not stored:
+        return None
+    return BandRule(np.asarray(stored["margins"], dtype=np.float64),
+                    tuple(int(w) for w in stored["widths"]))
 
 
 def _curves(booster: xgb.Booster, rows: FloatArray, scales: FloatArray) -> list[CurveArray]:
@@ -123,21 +138,51 @@ def examples(runs: Sequence[Run]) -> tuple[FloatArray, FloatArray, list[CurveArr
 
 
 def train(runs: Sequence[Run], params: TrainingParams | None = None) -> CurveModel:
+    """Fit the model, and its bands on whole settings it did not see (the model is for new
+    settings, so its mistakes are measured on new settings); then refit on everything."""
     params = params or TrainingParams()
-    x, y, curves = examples(runs)
+    x, y, _ = examples(runs)
     if len(x) < 5:
         raise ValueError(f"need at least 5 role curves to train, got {len(x)}")
     scales = np.maximum(np.abs(y).mean(axis=0), 1e-6)
-    order = np.random.default_rng(params.seed).permutation(len(x))
-    n_cal = max(1, int(len(x) * params.calibration_share))
-    cal, fit = order[:n_cal], order[n_cal:]
-    booster = _fit(x[fit], y[fit] / scales, params)
-    predicted = _curves(booster, x[cal], scales)
-    band = fit_rule(list(zip(predicted, [curves[i] for i in cal], strict=True)),
+    fit_runs, cal_runs = _split_by_setting(runs, params)
+    x_fit, y_fit, _ = examples(fit_runs)
+    x_cal, _, actual = examples(cal_runs)
+    booster = _fit(x_fit, y_fit / scales, params)
+    band = fit_rule(list(zip(_curves(booster, x_cal, scales), actual, strict=True)),
                     params.quantiles) or FALLBACK_RULE
-    # The calibration rows carry information too: refit on everything, keep the band.
+    held_out = CurveModel(booster, scales, band, len(fit_runs), params)
+    anchored = AnchoredFeaturePredictor(held_out)
+    anchored_pairs = []
+    for run in cal_runs:
+        for role, curve in run.roles.items():
+            query = Query(run.signature, role, (), run.input_bytes,
+                          relatives_from(run.signature, role, fit_runs))
+            point = anchored.point(query)
+            if point is not None:
+                anchored_pairs.append((point, curve))
+    anchored_band = fit_rule(anchored_pairs, params.quantiles)
+    # The calibration runs carry information too: refit on everything, keep the bands.
     booster = _fit(x, y / scales, params)
-    return CurveModel(booster, scales, band, len(runs), params)
+    return CurveModel(booster, scales, band, len(runs), params, anchored_band)
+
+
+def _split_by_setting(runs: Sequence[Run], params: TrainingParams) -> tuple[list[Run], list[Run]]:
+    """(fit, calibration) runs: a share of the settings (signatures) held out whole, or, with
+    too few settings for that, a share of the runs."""
+    rng = np.random.default_rng(params.seed)
+    settings = sorted({r.signature.key for r in runs})
+    if len(settings) >= 3:
+        count = max(1, round(len(settings) * params.calibration_share))
+        held = set(rng.choice(settings, size=count, replace=False).tolist())
+        fit = [r for r in runs if r.signature.key not in held]
+        if sum(len(r.roles) for r in fit) >= 5:
+            return fit, [r for r in runs if r.signature.key in held]
+    order = rng.permutation(len(runs))
+    count = max(1, int(len(runs) * params.calibration_share))
+    if count >= len(runs):  # a single run: nothing to hold out, the band is in-sample
+        return list(runs), list(runs)
+    return [runs[i] for i in order[count:]], [runs[i] for i in order[:count]]
 
 
 def _fit(x: FloatArray, y: FloatArray, params: TrainingParams) -> xgb.Booster:

@@ -96,3 +96,19 @@ def test_retrains_as_runs_finish(tmp_path: Path) -> None:
     assert store.counters.trainings == 2  # 2 new runs
     store.on_run_finished(runs[4])  # replayed: ignored
     assert store.counters.trainings == 2 and store.counters.runs_recorded == 5
+
+
+def test_bands_fitted_on_held_out_settings_survive_a_reload(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "core.db", params=SMALL, retrain_every_runs=100)
+    for cores in (1, 2, 4, 8):  # four settings of one job: one is held out whole
+        sig = signature("etl", cores, 2048 * cores)
+        for run in make_runs(4, sig, seed=cores):
+            store.record_run(run)
+    model = store.retrain()
+    assert model is not None and model.anchored_band is not None
+    store.close()
+    loaded = ModelStore(tmp_path / "core.db", params=SMALL).feature_model()
+    assert loaded is not None and loaded.anchored_band is not None
+    np.testing.assert_allclose(loaded.anchored_band.margins, model.anchored_band.margins)
+    assert loaded.anchored_band.widths == model.anchored_band.widths
+    assert loaded.band.widths == model.band.widths
