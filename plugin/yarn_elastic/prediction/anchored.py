@@ -44,9 +44,13 @@ def setting_distance(
 
 
 def same_job(a: JobSignature, b: JobSignature) -> bool:
-    """Two settings of one job: everything but executor and input sizes alike."""
-    return (a.app_name, a.app_type, a.queue, a.user, a.tags) == (
-        b.app_name, b.app_type, b.queue, b.user, b.tags)
+    """Two settings of one job: the same name and type, and queue, user and tags alike where
+    both sides know them (an operator asking `predict` may give only a name)."""
+    def agree(x: object, y: object) -> bool:
+        return not x or not y or x == y
+
+    return (a.app_name, a.app_type) == (b.app_name, b.app_type) and agree(a.queue, b.queue) \
+        and agree(a.user, b.user) and agree(a.tags, b.tags)
 
 
 def relatives_from(signature: JobSignature, role: str, runs: Iterable[Run]) -> tuple[Relative, ...]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from prediction_helpers import make_runs, signature
-from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, setting_distance
+from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, same_job, setting_distance
 from yarn_elastic.prediction.predictors import Query, Relative
 from yarn_elastic.prediction.selector import Selector
+from yarn_elastic.prediction.signature import JobSignature, make_signature
 from yarn_elastic.prediction.xgb_curves import TrainingParams, XgbCurvePredictor, train
 
 
@@ -55,3 +56,14 @@ def test_without_relatives_it_declines_and_the_selector_uses_the_feature_model()
                     (Relative(signature(cores=2), 8e9, history),))
     choice = selector.choose(related)
     assert choice.predictor == "xgboost-anchored" and "nearest setting" in choice.reason
+
+
+@pytest.mark.parametrize(("other", "same"), [
+    (make_signature("etl", "SPARK", "default", "alice", 8, 16384), True),  # other sizes only
+    (make_signature("etl", "SPARK", None, None, 8), True),  # queue and user not known
+    (make_signature("etl", "SPARK", "prod", "alice", 2, 4096), False),  # another queue
+    (make_signature("etl", "MAPREDUCE", "default", "alice", 2, 4096), False),
+    (make_signature("load", "SPARK", "default", "alice", 2, 4096), False),
+])
+def test_settings_of_one_job(other: JobSignature, same: bool) -> None:
+    assert same_job(make_signature("etl", "SPARK", "default", "alice", 2, 4096), other) is same
