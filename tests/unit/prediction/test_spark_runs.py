@@ -162,8 +162,9 @@ def test_every_submission_gets_its_own_client_log(tmp_path: Path) -> None:
     assert second != first and not second.exists()
 
 
-def test_the_shipped_dataset_loads_as_recurring_settings() -> None:
-    path = Path(__file__).resolve().parents[2] / "data" / "prediction" / "spark-runs.json.gz"
+@pytest.mark.parametrize("name", ["spark-runs.json.gz", "spark-runs-contended.json.gz"])
+def test_the_shipped_datasets_load_as_recurring_settings(name: str) -> None:
+    path = Path(__file__).resolve().parents[2] / "data" / "prediction" / name
     dataset = load(path, slot_seconds=3)
     assert not dataset.skipped
     assert {s.job for s in dataset.settings} == {k.name for k in MIX}
