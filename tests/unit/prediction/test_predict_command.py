@@ -42,23 +42,19 @@ def test_json_output(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(executor["point"]) == 4 and executor["slots"] == len(executor["point"][0])
 
 
-def test_unseen_setting_borrows_a_stored_setting_through_the_feature_model(
-    db: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("name", "expected"), [
+    # Another setting of a stored job: its curve, rescaled by the feature model.
+    ("nightly-etl", "chose xgboost-anchored: no earlier run; the nearest setting of this job"),
+    # A job never stored: the feature model alone.
+    ("brand-new", "chose xgboost: no earlier run; predicted from the job's features"),
+])
+def test_a_setting_never_seen_is_predicted_from_what_is_known(
+    db: Path, capsys: pytest.CaptureFixture[str], name: str, expected: str
 ) -> None:
-    code = main(["predict", "--app-name", "nightly-etl", "--db", str(db), "--executor-cores",
-                 "8", "--explain"])
+    code = main(["predict", "--app-name", name, "--db", str(db), "--executor-cores", "8",
+                 "--explain"])
     assert code == 0
-    out = capsys.readouterr().out
-    assert "chose xgboost-anchored: no earlier run; the nearest setting of this job that ran" in out
-
-
-def test_an_unseen_job_name_uses_the_feature_model_alone(
-    db: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = main(["predict", "--app-name", "brand-new", "--db", str(db), "--executor-cores",
-                 "8", "--explain"])
-    assert code == 0
-    assert "predicted from the job's features" in capsys.readouterr().out
+    assert expected in capsys.readouterr().out
 
 
 def test_unknown_job_without_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
