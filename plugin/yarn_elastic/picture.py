@@ -85,7 +85,7 @@ class ClusterPicture:
     _stale: set[str] = field(default_factory=set, repr=False)
     _revisions: itertools.count[int] = field(default_factory=itertools.count, repr=False)
     _source: object = field(default_factory=object, repr=False)
-    # Per application, the largest (vcores, memory MB) of its non-AM containers seen so far.
+    # Per application, the most vcores and memory MB of its non-AM containers seen so far.
     _executor_size: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
 
     def apply(self, request: CycleRequest) -> ApplyOutcome:
@@ -141,9 +141,9 @@ class ClusterPicture:
             self._on_node.setdefault(container.node, {})[container.id] = container
             self._touch(container.node)
             if not is_am_container(container.id):
-                size = (container.allocated[0][0], container.allocated[1][0])
-                self._executor_size[container.app] = max(
-                    size, self._executor_size.get(container.app, size))
+                vcores, memory = container.allocated[0][0], container.allocated[1][0]
+                seen = self._executor_size.get(container.app, (vcores, memory))
+                self._executor_size[container.app] = (max(vcores, seen[0]), max(memory, seen[1]))
 
     def _off_node(self, container: Container) -> None:
         on_node = self._on_node.get(container.node)

@@ -21,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queue", default=None, help="queue of the job")
     parser.add_argument("--user", default=None, help="user of the job")
     parser.add_argument("--executor-cores", type=int, default=None, help="vcores per executor")
-    parser.add_argument("--executor-memory-mb", type=int, default=None, help="MB per executor")
+    parser.add_argument("--executor-memory-mb", type=int, default=None,
+                        help="MB per executor container, as YARN allocates it (for Spark: "
+                        "executor memory plus overhead)")
     parser.add_argument("--input-bytes", type=float, default=None, help="input size in bytes")
     parser.add_argument("--tag", action="append", default=[], help="application tag (repeat)")
     parser.add_argument(

@@ -69,14 +69,6 @@ def upper_band(point: CurveArray, rule: BandRule) -> CurveArray:
     return np.asarray(widened(point, rule.widths) + margins[:, None], dtype=np.float64)
 
 
-def relative_residuals(point: CurveArray, actual: CurveArray, widths: Sequence[int] = (0,) * 4
-                       ) -> np.ndarray:
-    """(4, slots of the actual run) residuals of the widened point, held over the actual
-    lifetime, relative to the point's scale per resource."""
-    band = hold(widened(point, widths), actual.shape[1])
-    return np.asarray((actual - band) / scale(point)[:, None], dtype=np.float64)
-
-
 @dataclass
 class Calibration:
     """Band rules per predictor name; a predictor with too few residuals gets the fallback."""
@@ -109,11 +101,13 @@ def fit_rule(
         return None
     margins = np.zeros(RESOURCES)
     widths = [0] * RESOURCES
+    pair_scales = [scale(p) for p, _ in pairs]
     for r in range(RESOURCES):
         best: tuple[float, int, float] | None = None
+        scales = [s[r] for s in pair_scales]
         for width in range(MAX_WIDTH + 1):
+            # The widened point, held over the actual run's life; residuals relative to scale.
             bands = [hold(widen(p[r], width)[None, :], a.shape[1])[0] for p, a in pairs]
-            scales = [scale(p)[r] for p, _ in pairs]
             pooled = np.concatenate(
                 [(a[r] - band) / s for (_, a), band, s in zip(pairs, bands, scales, strict=True)])
             margin = max(0.0, float(np.quantile(pooled, quantiles[r])))

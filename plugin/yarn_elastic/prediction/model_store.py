@@ -162,6 +162,10 @@ class ModelStore:
         """Record a finished run and retrain once `retrain_every_runs` new runs arrived."""
         if not self.record_run(run):
             return self._model
+        return self.retrain_if_due()
+
+    def retrain_if_due(self) -> CurveModel | None:
+        """Retrain when `retrain_every_runs` runs were stored since the model was trained."""
         row = self._model_row()
         trained = row["trained_runs"] if row else 0
         if self.run_count() - trained >= self.retrain_every_runs:

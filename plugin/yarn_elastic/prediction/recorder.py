@@ -81,22 +81,31 @@ class RunRecorder:
         }
 
     def record_due(self) -> int:
-        """Learn from every application whose settle time has passed; returns how many were
-        looked at. The thread calls this; tests call it directly."""
-        done = 0
+        """Store every application whose settle time has passed, then retrain once for the
+        batch (a burst of finished applications costs one training, not one each); returns
+        how many were looked at. The thread calls this; tests call it directly."""
+        done = learnt = 0
         while True:
             with self._wake:
-                if not self._due or self._due[0][0] > self._clock():
-                    return done
+                if self._stopping or not self._due or self._due[0][0] > self._clock():
+                    break
                 _, _, app, finished_ms = heapq.heappop(self._due)
             try:
-                self.record(app, finished_ms)
+                learnt += self.record(app, finished_ms) is not None
             except Exception:  # one bad application must not stop learning from the rest
                 self.counters.errors += 1
                 LOG.exception("could not learn from application %s", app.app.id)
             done += 1
+        if learnt:
+            try:
+                self.models.retrain_if_due()
+            except Exception:
+                self.counters.errors += 1
+                LOG.exception("retraining the feature model failed; the last model stays")
+        return done
 
     def record(self, finished: FinishedApp, finished_ms: int) -> Run | None:
+        """Store the application's run (no retraining); the run if it was new."""
         app = finished.app
         signature = make_signature(
             app.name, app.app_type, app.queue, app.user, finished.executor_vcores,
@@ -108,13 +117,13 @@ class RunRecorder:
             LOG.info("application %s (%s) finished without usage samples in the depository "
                      "(no agent on its nodes?); nothing to learn from", app.id, app.name)
             return None
-        stored_before = self.models.counters.runs_recorded
-        self.models.on_run_finished(run)  # stores the run, retrains when due
-        if self.models.counters.runs_recorded > stored_before:
+        if not self.models.record_run(run):
+            return None  # told twice (a replayed delta): stored already
+        with self._wake:
             self.counters.learnt += 1
             self.recent.append(app.id)
-            LOG.info("learnt from application %s: job %s, slots per role %s", app.id,
-                     signature.describe(), {r: c.shape[1] for r, c in run.roles.items()})
+        LOG.info("learnt from application %s: job %s, slots per role %s", app.id,
+                 signature.describe(), {r: c.shape[1] for r, c in run.roles.items()})
         return run
 
     def start(self) -> None:
@@ -128,6 +137,9 @@ class RunRecorder:
             self._wake.notify()
         if self._thread is not None:
             self._thread.join(timeout=30)  # a training in progress finishes first
+            if self._thread.is_alive():
+                LOG.warning("run recorder still busy after 30 s; leaving its store open")
+                return
         self.models.close()
 
     def _loop(self) -> None:

@@ -141,10 +141,8 @@ class Selector:
     def _weighed(self, name: str, pairs: Sequence[tuple[CurveArray, CurveArray]]) -> float:
         own = score(pairs)
         prior = self.calibration.errors.get(name, math.nan)
-        if not math.isfinite(prior):
-            return own
-        if not math.isfinite(own):
-            return prior
+        if not math.isfinite(own) or not math.isfinite(prior):
+            return own  # a predictor that answered none of this job's replays does not compete
         return (own * len(pairs) + prior * self.prior_runs) / (len(pairs) + self.prior_runs)
 
     def predict(self, query: Query) -> tuple[Prediction | None, Choice]:

@@ -25,7 +25,7 @@ import xgboost as xgb
 
 from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, relatives_from
 from yarn_elastic.prediction.bands import FALLBACK_RULE, BandRule, fit_rule
-from yarn_elastic.prediction.predictors import Query
+from yarn_elastic.prediction.predictors import Query, Relative
 from yarn_elastic.prediction.runs import AM_ROLE, Run, resample
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.resources import RESOURCES, CurveArray
@@ -154,10 +154,13 @@ def train(runs: Sequence[Run], params: TrainingParams | None = None) -> CurveMod
     held_out = CurveModel(booster, scales, band, len(fit_runs), params)
     anchored = AnchoredFeaturePredictor(held_out)
     anchored_pairs = []
+    relatives: dict[tuple[JobSignature, str], tuple[Relative, ...]] = {}
     for run in cal_runs:
         for role, curve in run.roles.items():
-            query = Query(run.signature, role, (), run.input_bytes,
-                          relatives_from(run.signature, role, fit_runs))
+            key = (run.signature, role)
+            if key not in relatives:  # once per held-out setting and role, not per run
+                relatives[key] = relatives_from(run.signature, role, fit_runs)
+            query = Query(run.signature, role, (), run.input_bytes, relatives[key])
             point = anchored.point(query)
             if point is not None:
                 anchored_pairs.append((point, curve))

@@ -94,3 +94,15 @@ def test_the_thread_learns_and_stops(
         assert time.monotonic() < deadline, learner.status()
         time.sleep(0.02)
     learner.stop()
+
+
+def test_after_stop_nothing_more_is_learnt(
+    depository: Depository, store: UsageStore, tmp_path: Path
+) -> None:
+    store_usage(depository)
+    clock = Clock()
+    learner = recorder(store, tmp_path, clock)
+    learner.finished([finished_app()])
+    clock.now = 60.0
+    learner.stop()
+    assert learner.record_due() == 0 and learner.pending() == 1

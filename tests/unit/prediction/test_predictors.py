@@ -173,3 +173,16 @@ def test_a_jobs_short_history_is_weighed_with_the_predictors_record_over_all_job
     assert choice.predictor == "last-run"
     assert "weighed with its error over all jobs" in choice.reason
     assert choice.scores["last-run"] == pytest.approx((0.2 / 1.1 + 2 * 0.01) / 3)
+
+
+def test_a_predictor_that_answered_none_of_a_jobs_replays_cannot_win_on_its_record() -> None:
+    class Silent:
+        name = "silent"
+
+        def point(self, query: Query) -> np.ndarray | None:
+            return None
+
+    runs = tuple(curve([cpu], [0], [0], [0]) for cpu in (1.0, 1.3, 1.1))
+    known = Calibration(errors={"silent": 0.0, "last-run": 0.5})
+    choice = Selector([Silent(), LastRunPredictor()], known).choose(query(*runs))
+    assert choice.predictor == "last-run"
