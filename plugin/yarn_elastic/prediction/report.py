@@ -19,7 +19,7 @@ from yarn_elastic.prediction.predictors import (
     Query,
     VpaPercentilePredictor,
 )
-from yarn_elastic.prediction.runs import role_history
+from yarn_elastic.prediction.runs import Run, role_history
 from yarn_elastic.prediction.selector import Selector, calibrate
 from yarn_elastic.prediction.signature import JobSignature, make_signature
 from yarn_elastic.prediction.xgb_curves import XgbCurvePredictor
@@ -56,23 +56,25 @@ def predict_report(
     store: ModelStore, app_name: str, fields: dict[str, Any], validation_runs: int = 3
 ) -> dict[str, Any]:
     signature, notes = resolve_signature(store, app_name, fields)
-    runs = store.runs(signature)
+    by_signature: dict[JobSignature, list[Run]] = {}
+    for run in store.runs():  # read once: calibration, the job and its siblings all use them
+        by_signature.setdefault(run.signature, []).append(run)
+    runs = by_signature.get(signature, [])
     model = store.feature_model()
     predictors = history_predictors()
     feature = XgbCurvePredictor(model)
     anchored = AnchoredFeaturePredictor(model)
     queries = [
-        Query(s, role, tuple(role_history(store.runs(s), role)))
-        for s in {r.signature for r in store.runs()}
-        for role in {role for r in store.runs(s) for role in r.roles}
+        Query(s, role, tuple(role_history(s_runs, role)))
+        for s, s_runs in by_signature.items()
+        for role in {role for r in s_runs for role in r.roles}
     ]
     calibration = calibrate(predictors, queries, runs=2)
     if model is not None:
         calibration.rules[feature.name] = model.band
         calibration.rules[anchored.name] = model.anchored_band or model.band
     selector = Selector([*predictors, feature, anchored], calibration, validation_runs)
-    sibling_runs = [r for s in store.signatures_named(signature.app_name) if s != signature
-                    for r in store.runs(s)]
+    sibling_runs = [r for s, s_runs in by_signature.items() if s != signature for r in s_runs]
     roles = sorted({role for r in runs for role in r.roles}) or ["am", "executor"]
     out: dict[str, Any] = {
         "signature": signature.describe(), "signature_key": signature.key,

@@ -108,9 +108,12 @@ class Selector:
             why = "no earlier run" if runs == 0 else "one earlier run, nothing to validate"
             for name in self.unseen_predictors:
                 unseen = self._named(name)
-                if unseen is not None and unseen.point(query) is not None:
+                point = None if unseen is None else unseen.point(query)
+                if point is not None:
+                    # Computed to see that it answers: kept, so predict() does not ask again.
+                    self._predictions[_history_key(query)] = self._prediction(name, point)
                     how = UNSEEN_HOW.get(name, "predicted by " + name)
-                    return Choice(unseen.name, f"{why}; {how}", {}, 0)
+                    return Choice(name, f"{why}; {how}", {}, 0)
             if runs == 1:
                 return Choice(
                     self.predictors[0].name if self._named("last-run") is None else "last-run",
@@ -155,9 +158,10 @@ class Selector:
     def _predict(self, query: Query, choice: Choice) -> Prediction | None:
         predictor = self._named(choice.predictor) if choice.predictor else None
         point = predictor.point(query) if predictor is not None else None
-        if predictor is None or point is None:
-            return None
-        return Prediction(choice.predictor, point, self.calibration.upper(choice.predictor, point))
+        return None if point is None else self._prediction(choice.predictor, point)
+
+    def _prediction(self, name: str, point: CurveArray) -> Prediction:
+        return Prediction(name, point, self.calibration.upper(name, point))
 
 
 def _history_key(query: Query) -> tuple[object, ...]:

@@ -45,13 +45,21 @@ def recorder(store: UsageStore, tmp_path: Path, clock: Clock) -> RunRecorder:
                        wall_ms=lambda: NOW_MS)
 
 
-def test_a_finished_app_is_learnt_from_once_it_has_settled(
+def told_of_a_measured_app(
     depository: Depository, store: UsageStore, tmp_path: Path
-) -> None:
+) -> tuple[RunRecorder, Clock]:
+    """A recorder on a manual clock at 0, told that an app whose usage is stored finished."""
     store_usage(depository)
     clock = Clock()
     learner = recorder(store, tmp_path, clock)
     learner.finished([finished_app()])
+    return learner, clock
+
+
+def test_a_finished_app_is_learnt_from_once_it_has_settled(
+    depository: Depository, store: UsageStore, tmp_path: Path
+) -> None:
+    learner, clock = told_of_a_measured_app(depository, store, tmp_path)
     assert learner.record_due() == 0 and learner.pending() == 1  # agents may still report
     clock.now = 15.0
     assert learner.record_due() == 1
@@ -99,10 +107,7 @@ def test_the_thread_learns_and_stops(
 def test_after_stop_nothing_more_is_learnt(
     depository: Depository, store: UsageStore, tmp_path: Path
 ) -> None:
-    store_usage(depository)
-    clock = Clock()
-    learner = recorder(store, tmp_path, clock)
-    learner.finished([finished_app()])
+    learner, clock = told_of_a_measured_app(depository, store, tmp_path)
     clock.now = 60.0
     learner.stop()
     assert learner.record_due() == 0 and learner.pending() == 1
