@@ -1,0 +1,94 @@
+"""The workload's typed form: what `workload.parse_workload` returns and the engine replays.
+
+Curves are numpy arrays of shape (4, slots) in `RESOURCE_NAMES` order (cpu_vcores, memory_mb,
+disk_mb_per_s, network_mb_per_s): what one container of a role uses in slot k of its own
+progress when nothing slows it. After its last slot the container is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from yarn_elastic.resources import CurveArray
+
+FORMAT = "yarn-elastic-workload/1"
+USAGE_KEYS = ("cpu_vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
+AM_ROLE = "am"
+
+
+@dataclass(frozen=True)
+class NodeGroup:
+    name: str
+    count: int
+    vcores: float
+    memory_mb: float
+    disk_mb_per_s: float
+    network_mb_per_s: float
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """(4,) in RESOURCE_NAMES order."""
+        return np.array([self.vcores, self.memory_mb, self.disk_mb_per_s,
+                         self.network_mb_per_s], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the application asks YARN for: vcores and memory only, as YARN has."""
+
+    vcores: float
+    memory_mb: float
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    role: str  # "am" for the ApplicationMaster; any other name is an executor role
+    count: int
+    request: Request
+    usage: CurveArray  # (4, slots)
+
+    @property
+    def is_am(self) -> bool:
+        return self.role == AM_ROLE
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    id: str
+    name: str
+    type: str
+    queue: str
+    user: str
+    tags: tuple[str, ...]
+    arrival_s: float
+    input_mb: float | None
+    roles: tuple[RoleSpec, ...]
+    deadline_s: float | None = None
+    divisible: bool = False
+
+    @property
+    def am(self) -> RoleSpec | None:
+        return next((r for r in self.roles if r.is_am), None)
+
+    @property
+    def executors(self) -> tuple[RoleSpec, ...]:
+        return tuple(r for r in self.roles if not r.is_am)
+
+
+@dataclass(frozen=True)
+class Workload:
+    slot_seconds: float
+    nodes: tuple[NodeGroup, ...]
+    history: tuple[AppSpec, ...]
+    apps: tuple[AppSpec, ...]
+    name: str = ""
+
+    @property
+    def node_count(self) -> int:
+        return sum(g.count for g in self.nodes)
+
+    def capacity(self) -> np.ndarray:
+        """(4,) the whole cluster's capacity."""
+        return np.sum([g.capacity * g.count for g in self.nodes], axis=0)
