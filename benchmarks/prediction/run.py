@@ -33,8 +33,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, relatives_from
 from yarn_elastic.prediction.bands import Calibration
+from yarn_elastic.prediction.forecaster import history_predictors
 from yarn_elastic.prediction.predictors import Query
-from yarn_elastic.prediction.report import history_predictors
 from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, Run
 from yarn_elastic.prediction.selector import Selector, calibrate
 from yarn_elastic.prediction.xgb_curves import TrainingParams, XgbCurvePredictor, train

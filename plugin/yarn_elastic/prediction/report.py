@@ -7,29 +7,11 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.messages import RESOURCE_NAMES
-from yarn_elastic.prediction.anchored import AnchoredFeaturePredictor, relatives_from
-from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
+from yarn_elastic.prediction.forecaster import Forecaster
 from yarn_elastic.prediction.model_store import ModelStore
-from yarn_elastic.prediction.predictors import (
-    AlignedMedianPredictor,
-    AverageLastKPredictor,
-    LastRunPredictor,
-    PeakPredictor,
-    Predictor,
-    Query,
-    VpaPercentilePredictor,
-)
-from yarn_elastic.prediction.runs import Run, role_history
-from yarn_elastic.prediction.selector import Selector, calibrate
 from yarn_elastic.prediction.signature import JobSignature, make_signature
-from yarn_elastic.prediction.xgb_curves import XgbCurvePredictor
 
-
-def history_predictors() -> list[Predictor]:
-    return [
-        PeakPredictor(), LastRunPredictor(), AverageLastKPredictor(), AlignedMedianPredictor(),
-        VpaPercentilePredictor(), LpSkylinePredictor(),
-    ]
+__all__ = ["predict_report", "render_text", "resolve_signature"]
 
 
 def resolve_signature(
@@ -56,35 +38,18 @@ def predict_report(
     store: ModelStore, app_name: str, fields: dict[str, Any], validation_runs: int = 3
 ) -> dict[str, Any]:
     signature, notes = resolve_signature(store, app_name, fields)
-    by_signature: dict[JobSignature, list[Run]] = {}
-    for run in store.runs():  # read once: calibration, the job and its siblings all use them
-        by_signature.setdefault(run.signature, []).append(run)
-    runs = by_signature.get(signature, [])
-    model = store.feature_model()
-    predictors = history_predictors()
-    feature = XgbCurvePredictor(model)
-    anchored = AnchoredFeaturePredictor(model)
-    queries = [
-        Query(s, role, tuple(role_history(s_runs, role)))
-        for s, s_runs in by_signature.items()
-        for role in {role for r in s_runs for role in r.roles}
-    ]
-    calibration = calibrate(predictors, queries, runs=2)
-    if model is not None:
-        calibration.rules[feature.name] = model.band
-        calibration.rules[anchored.name] = model.anchored_band or model.band
-    selector = Selector([*predictors, feature, anchored], calibration, validation_runs)
-    sibling_runs = [r for s, s_runs in by_signature.items() if s != signature for r in s_runs]
-    roles = sorted({role for r in runs for role in r.roles}) or ["am", "executor"]
+    # Runs are read once: calibration, the job and its siblings all use them.
+    forecaster = Forecaster(store.runs(), store.feature_model(), validation_runs)
+    runs = forecaster.runs_of(signature)
+    roles = forecaster.roles_of(signature) or ["am", "executor"]
     out: dict[str, Any] = {
         "signature": signature.describe(), "signature_key": signature.key,
-        "runs": len(runs), "notes": notes, "feature_model": model is not None, "roles": {},
+        "runs": len(runs), "notes": notes, "feature_model": forecaster.model is not None,
+        "roles": {},
     }
     input_bytes = fields.get("input_bytes")
     for role in roles:
-        relatives = relatives_from(signature, role, sibling_runs)
-        query = Query(signature, role, tuple(role_history(runs, role)), input_bytes, relatives)
-        prediction, choice = selector.predict(query)
+        prediction, choice = forecaster.predict(signature, role, input_bytes)
         entry: dict[str, Any] = {
             "predictor": choice.predictor, "reason": choice.reason,
             "validation_error": {k: None if np.isnan(v) else round(v, 4)

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
+
 from yarn_elastic.messages import App, Ask, Container, Node
-from yarn_elastic.resources import CurveArray, finish_slot, to_array
+from yarn_elastic.resources import RESOURCES, CurveArray, add, finish_slot, shift, to_array
 
 
 class DemandModel(Protocol):
@@ -51,4 +53,48 @@ class RmAllocatedDemandModel:
     def container_ends(self, container: Container) -> int | None:
         if any(curve[-1] != 0 for curve in container.allocated):
             return None  # the RM's allocation holds until the container finishes
+        return finish_slot(self.container_demand(container))
+
+
+class CurveSource(Protocol):
+    """Where predicted curves come from: a (4, slots) per-container curve, slot 0 being the
+    container's start, whose last column holds until the container exits (zeros: it ends
+    there), or None when there is no prediction (the RM's numbers are used instead)."""
+
+    def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None: ...
+
+    def for_container(self, container: Container) -> CurveArray | None: ...
+
+
+class CurveDemandModel:
+    """Demand over time from predicted curves, falling back to the RM's numbers per ask or
+    container that has no prediction.
+
+    A node's commitment is the sum of its containers' curves, each re-origined from its start
+    to now, so the model is bound to one cycle's `now_ms`: the next cycle makes a new model,
+    which is also what tells the table cache that every node's commitment moved.
+    """
+
+    def __init__(self, curves: CurveSource, now_ms: int, slot_ms: int) -> None:
+        self.curves = curves
+        self.now_ms = now_ms
+        self.slot_ms = max(slot_ms, 1)
+        self._flat = RmAllocatedDemandModel()
+
+    def ask_demand(self, ask: Ask, app: App | None) -> CurveArray:
+        curve = self.curves.for_ask(ask, app)
+        return self._flat.ask_demand(ask, app) if curve is None else curve
+
+    def container_demand(self, container: Container) -> CurveArray:
+        curve = self.curves.for_container(container)
+        return self._flat.container_demand(container) if curve is None else curve
+
+    def node_committed(self, node: Node, containers: Sequence[Container]) -> CurveArray:
+        committed = np.zeros((RESOURCES, 1))
+        for container in containers:
+            lived = (self.now_ms - container.start_ms) // self.slot_ms
+            committed = add(committed, shift(self.container_demand(container), -lived))
+        return committed
+
+    def container_ends(self, container: Container) -> int | None:
         return finish_slot(self.container_demand(container))

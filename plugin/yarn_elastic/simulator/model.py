@@ -91,4 +91,5 @@ class Workload:
 
     def capacity(self) -> np.ndarray:
         """(4,) the whole cluster's capacity."""
-        return np.sum([g.capacity * g.count for g in self.nodes], axis=0)
+        total: np.ndarray = np.sum([g.capacity * g.count for g in self.nodes], axis=0)
+        return total

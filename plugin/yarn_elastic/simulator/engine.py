@@ -1,0 +1,295 @@
+"""The engine: one workload replayed under one scheduler, slot by slot.
+
+Each slot boundary: arrivals ask for their AM (or, with no AM role, their executors), apps
+whose AM has run for a slot ask for their executors, the scheduler runs one cycle and its
+launches start. Then the slot is lived: memory is checked (a container over its memory limit,
+then the youngest on a node over capacity, is killed and asked for again), the compressible
+resources are shared (`contention`), every container advances by its progress rate, and
+executors that reach the end of their curve finish. An app finishes with its last executor,
+and its AM ends with it. docs/simulator.md gives the semantics with examples.
+
+Between boundaries nothing changes, so one cycle per slot decides what the live core's
+250 ms cycles would: they would only see the same picture again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from yarn_elastic.scheduling.tables import FloatArray
+from yarn_elastic.simulator.contention import progress_rate, share_node
+from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
+from yarn_elastic.simulator.results import AppOutcome, SchedulerRun
+from yarn_elastic.simulator.schedulers.base import (
+    Allocation,
+    ClusterView,
+    Launch,
+    PendingAsk,
+    RunningContainer,
+    SimScheduler,
+)
+
+LOG = logging.getLogger("yarn_elastic.simulator")
+MEMORY, COMPRESSIBLE = 1, (0, 2, 3)
+TOLERANCE = 1e-6
+
+
+class SimulationError(RuntimeError):
+    """A scheduler broke the engine's rules (placed on a full node, an unknown ask)."""
+
+
+@dataclass
+class _AppState:
+    spec: AppSpec
+    ask_slot: int
+    am_start_slot: int | None = None
+    first_start_slot: int | None = None
+    executors_asked: bool = False
+    left: int = 0  # executor containers still to finish
+    finish_s: float | None = None
+    containers: int = 0
+    kills: int = 0
+
+
+@dataclass
+class _Record:
+    used: list[FloatArray] = field(default_factory=list)
+    allocated: list[FloatArray] = field(default_factory=list)
+    over: list[np.ndarray] = field(default_factory=list)
+
+    def idle(self, slots: int) -> None:
+        for _ in range(slots):
+            self.used.append(np.zeros(4))
+            self.allocated.append(np.zeros(4))
+            self.over.append(np.zeros(4, dtype=bool))
+
+
+class Engine:
+    def __init__(self, workload: Workload, scheduler: SimScheduler,
+                 max_slots: int | None = None,
+                 on_slot: Callable[[int, int], None] | None = None) -> None:
+        self.workload, self.scheduler = workload, scheduler
+        self.slot_s = workload.slot_seconds
+        self.names = tuple(f"{g.name}-{i}" for g in workload.nodes for i in range(g.count))
+        self.capacity = np.array([g.capacity for g in workload.nodes for _ in range(g.count)])
+        self.apps = [_AppState(a, math.ceil(a.arrival_s / self.slot_s - TOLERANCE))
+                     for a in workload.apps]
+        self.pending: dict[str, PendingAsk] = {}
+        self.running: list[RunningContainer] = []
+        self.last_used = np.zeros_like(self.capacity)
+        self.record = _Record()
+        self.started = self.killed = 0
+        self.cycle_ms: list[float] = []
+        self.on_slot = on_slot
+        self.max_slots = max_slots or _slot_limit(workload)
+        self._asks = 0
+
+    def run(self) -> SchedulerRun:
+        began = time.perf_counter()
+        self.scheduler.prepare(self.workload)
+        slot = 0
+        while slot < self.max_slots and any(a.finish_s is None for a in self.apps):
+            if not self.running and not self.pending:
+                slot = self._skip_idle(slot)
+            self._ask(slot)
+            if self.pending:
+                self._launch(slot, self.scheduler.place(self._view(slot)))
+                self.cycle_ms.append(self.scheduler.cycle_ms())
+            self._live(slot)
+            slot += 1
+            if self.on_slot is not None:
+                self.on_slot(slot, self.max_slots)
+        if slot >= self.max_slots:
+            LOG.warning("%s: stopped at the slot limit (%d) with apps unfinished",
+                        self.scheduler.name, self.max_slots)
+        return self._result(time.perf_counter() - began)
+
+    def _skip_idle(self, slot: int) -> int:
+        waiting = [a.ask_slot for a in self.apps if a.ask_slot >= slot and a.finish_s is None]
+        target = min(waiting, default=slot)
+        self.record.idle(target - slot)
+        return target
+
+    # -- asks --------------------------------------------------------------------------------
+
+    def _ask(self, slot: int) -> None:
+        for index, app in enumerate(self.apps):
+            if app.ask_slot == slot and app.am_start_slot is None and not app.executors_asked:
+                am = app.spec.am
+                if am is not None:
+                    self._new_ask(index, am, 1, slot)
+                else:
+                    self._ask_executors(index, slot)
+            elif (app.am_start_slot is not None and app.am_start_slot < slot
+                  and not app.executors_asked):
+                self._ask_executors(index, slot)
+
+    def _ask_executors(self, index: int, slot: int) -> None:
+        app = self.apps[index]
+        app.executors_asked = True
+        for role in app.spec.executors:
+            app.left += role.count
+            self._new_ask(index, role, role.count, slot)
+
+    def _new_ask(self, index: int, role: RoleSpec, count: int, slot: int) -> None:
+        self._asks += 1
+        key = f"{self.apps[index].spec.id}/{role.role}/{self._asks}"
+        self.pending[key] = PendingAsk(key, index, self.apps[index].spec, role, count, slot)
+
+    # -- a cycle -----------------------------------------------------------------------------
+
+    def _view(self, slot: int) -> ClusterView:
+        return ClusterView(slot, self.slot_s, self.names, self.capacity, self._ledger_now(),
+                           self.last_used.copy(), tuple(self.pending.values()),
+                           tuple(self.running))
+
+    def _ledger_now(self) -> FloatArray:
+        ledger = np.zeros_like(self.capacity)
+        for c in self.running:
+            ledger[c.node] += c.allocation.at(c.position)[0]
+        return ledger
+
+    def _launch(self, slot: int, launches: Sequence[Launch]) -> None:
+        ledger = self._ledger_now()
+        for launch in launches:
+            ask = self.pending.get(launch.ask)
+            if ask is None or launch.count < 1 or launch.count > ask.count:
+                raise SimulationError(f"{self.scheduler.name}: launch {launch} does not match "
+                                      f"a pending ask")
+            allocation = self.scheduler.allocation(ask.app, ask.role)
+            need = allocation.at(0)[0] * launch.count
+            if np.any(ledger[launch.node] + need > self.capacity[launch.node] + TOLERANCE):
+                raise SimulationError(
+                    f"{self.scheduler.name}: {launch.count} x {ask.key} would over-commit node "
+                    f"{self.names[launch.node]} (ledger {ledger[launch.node].tolist()} + "
+                    f"{need.tolist()} > {self.capacity[launch.node].tolist()})")
+            ledger[launch.node] += need
+            for _ in range(launch.count):
+                self._start(ask, launch.node, slot, allocation)
+            ask.count -= launch.count
+            if ask.count == 0:
+                del self.pending[ask.key]
+
+    def _start(self, ask: PendingAsk, node: int, slot: int, allocation: Allocation) -> None:
+        app = self.apps[ask.app_index]
+        self.started += 1
+        app.containers += 1
+        if app.first_start_slot is None:
+            app.first_start_slot = slot
+        if ask.role.is_am:
+            app.am_start_slot = slot
+        cid = f"container_{ask.app_index:05d}_{app.containers:06d}"
+        self.running.append(RunningContainer(cid, ask.app_index, ask.app, ask.role, node, slot,
+                                             self.started, allocation))
+
+    # -- a slot lived ------------------------------------------------------------------------
+
+    def _live(self, slot: int) -> None:
+        over = np.zeros(4, dtype=bool)
+        over[MEMORY] = self._memory_kills(slot)
+        running = self.running
+        used = np.zeros_like(self.capacity)
+        allocated = np.zeros(4)
+        if running:
+            rates, got, over_compressible = self._share(running)
+            over[list(COMPRESSIBLE)] = over_compressible
+            for c, row in zip(running, got, strict=True):
+                used[c.node, list(COMPRESSIBLE)] += row
+                used[c.node, MEMORY] += c.role.usage[MEMORY, c.position]
+                allocated += c.allocation.at(c.position)[0]
+            self._advance(slot, rates)
+        self.last_used = used
+        self.record.used.append(used.sum(axis=0))
+        self.record.allocated.append(allocated)
+        self.record.over.append(over)
+
+    def _memory_kills(self, slot: int) -> bool:
+        """Kill what the NodeManager would; True if some node's memory was over capacity."""
+        doomed = {id(c) for c in self.running
+                  if c.role.usage[MEMORY, c.position] > c.allocation.at(c.position)[1][MEMORY]
+                  + TOLERANCE}
+        by_node: dict[int, list[RunningContainer]] = {}
+        for c in self.running:
+            if id(c) not in doomed:
+                by_node.setdefault(c.node, []).append(c)
+        over_capacity = False
+        for node, here in by_node.items():
+            use = sum(c.role.usage[MEMORY, c.position] for c in here)
+            over_capacity |= use > self.capacity[node, MEMORY] + TOLERANCE
+            for c in sorted(here, key=lambda c: -c.order):
+                if use <= self.capacity[node, MEMORY] + TOLERANCE:
+                    break
+                doomed.add(id(c))
+                use -= c.role.usage[MEMORY, c.position]
+        for c in [c for c in self.running if id(c) in doomed]:
+            self._kill(c, slot)
+        return over_capacity
+
+    def _kill(self, container: RunningContainer, slot: int) -> None:
+        self.running.remove(container)
+        self.scheduler.killed(container.app, container.role)
+        self.killed += 1
+        app = self.apps[container.app_index]
+        app.kills += 1
+        if container.role.is_am:
+            app.am_start_slot = None if not app.executors_asked else app.am_start_slot
+        self._new_ask(container.app_index, container.role, 1, slot)
+
+    def _share(self, running: Sequence[RunningContainer]) -> tuple[FloatArray, FloatArray,
+                                                                    np.ndarray]:
+        wants = np.array([c.role.usage[list(COMPRESSIBLE), c.position] for c in running])
+        limits = np.array([c.allocation.at(c.position)[1][list(COMPRESSIBLE)] for c in running])
+        capped = np.minimum(wants, limits)
+        nodes = np.array([c.node for c in running])
+        got = np.zeros_like(capped)
+        over = np.zeros(len(COMPRESSIBLE), dtype=bool)
+        for node in np.unique(nodes):
+            rows = np.flatnonzero(nodes == node)
+            capacity = self.capacity[node, list(COMPRESSIBLE)]
+            over |= wants[rows].sum(axis=0) > capacity + TOLERANCE
+            got[rows] = share_node(capped[rows], capacity)
+        return progress_rate(got, wants), got, over
+
+    def _advance(self, slot: int, rates: FloatArray) -> None:
+        still = []
+        for c, rate in zip(self.running, rates.tolist(), strict=True):
+            length = c.role.usage.shape[1]
+            app = self.apps[c.app_index]
+            if app.finish_s is not None:
+                continue  # an AM whose app finished in this slot
+            before, c.progress = c.progress, c.progress + rate
+            if c.role.is_am or c.progress < length - TOLERANCE:
+                still.append(c)
+                continue
+            done_s = (slot + (length - before) / max(rate, TOLERANCE)) * self.slot_s
+            app.left -= 1
+            if app.left == 0:
+                app.finish_s = done_s
+        self.running = [c for c in still if self.apps[c.app_index].finish_s is None]
+
+    def _result(self, wall_s: float) -> SchedulerRun:
+        outcomes = [
+            AppOutcome(a.spec.id, a.spec.name, a.spec.arrival_s,
+                       None if a.first_start_slot is None else a.first_start_slot * self.slot_s,
+                       a.finish_s, a.containers, a.kills)
+            for a in self.apps
+        ]
+        record = self.record
+        return SchedulerRun(
+            self.scheduler.name, self.slot_s, outcomes, self.workload.capacity(),
+            np.array(record.used).T.reshape(4, -1), np.array(record.allocated).T.reshape(4, -1),
+            np.array(record.over).T.reshape(4, -1), self.started, self.killed,
+            self.cycle_ms, wall_s)
+
+
+def _slot_limit(workload: Workload) -> int:
+    """A generous stop: every app run one after another, unslowed, ten times over."""
+    slots = sum(max(r.usage.shape[1] for r in a.roles) + 2 for a in workload.apps)
+    last = max(a.arrival_s for a in workload.apps) / workload.slot_seconds
+    return int(last + 10 * slots + 100)

@@ -1,0 +1,221 @@
+"""`elastic` and `oracle`: the live core's `schedule()` over predicted curves.
+
+Each cycle the engine's view becomes a `PictureSnapshot`, the same type the Py4J endpoint
+builds from the shim's messages, and the live MinFrag policy decides on it with a
+`CurveDemandModel`: time-aware DRR, a container fitting a node only if the curves fit at
+every future slot. Nothing of the decision is re-implemented here.
+
+`elastic` predicts each role's curve from the workload's history with the live `Forecaster`
+(selector and calibrated bands), capped at the request for CPU and memory; a job it cannot
+predict gets its request, held for life, as the live core does today. `oracle` is given the
+true curves instead, so the gap between the two is the cost of prediction error.
+
+A container killed for memory bumps its job's memory to the request, as Kubernetes VPA does
+after an OOM: its replacement, and every later container of that job and role, gets the
+request for memory (the elastic allocation issue's rule for the live core).
+
+A container is allocated along its curve by progress (what the resize path of the elastic
+allocation issue is to do on real YARN; there the RM does not resize yet): the curve is what
+the node's ledger counts and what it enforces, and its last value holds if the container
+outlives the prediction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from yarn_elastic.messages import App, Ask, Container, Curves, Node
+from yarn_elastic.picture import PictureSnapshot
+from yarn_elastic.prediction.forecaster import Forecaster
+from yarn_elastic.prediction.runs import Run, hold
+from yarn_elastic.prediction.signature import JobSignature, make_signature
+from yarn_elastic.prediction.xgb_curves import CurveModel, train
+from yarn_elastic.resources import CurveArray
+from yarn_elastic.scheduling import Policy, minfrag_policy, schedule
+from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
+from yarn_elastic.simulator.schedulers.base import (
+    Allocation,
+    ClusterView,
+    Launch,
+    RunningContainer,
+)
+
+MB = float(1 << 20)
+PolicyFactory = Callable[[CurveDemandModel], Policy]
+
+
+@dataclass(frozen=True)
+class RoleCurve:
+    """What a role is given: `allocation` over its progress, its last value holding; and
+    whether it was predicted (False: the request, because nothing could predict it)."""
+
+    allocation: CurveArray
+    predicted: bool
+
+
+def signature_of(app: AppSpec) -> JobSignature:
+    """The signature the live picture would give the app: its executors' largest size."""
+    executors = app.executors
+    return make_signature(
+        app.name, app.type, app.queue, app.user or None,
+        round(max(r.request.vcores for r in executors)),
+        round(max(r.request.memory_mb for r in executors)),
+        None if app.input_mb is None else app.input_mb * MB, list(app.tags))
+
+
+def run_of(app: AppSpec, finished_ms: int) -> Run:
+    return Run(signature_of(app), app.id, finished_ms, {r.role: r.usage for r in app.roles},
+               None if app.input_mb is None else app.input_mb * MB)
+
+
+def capped(curve: CurveArray, role: RoleSpec) -> CurveArray:
+    """Never above the request for CPU and memory (the elastic allocation issue's rule)."""
+    out: CurveArray = curve.copy()
+    out[0] = np.minimum(out[0], role.request.vcores)
+    out[1] = np.minimum(out[1], role.request.memory_mb)
+    return out
+
+
+def request_curve(role: RoleSpec) -> CurveArray:
+    return np.array([[role.request.vcores], [role.request.memory_mb], [0.0], [0.0]])
+
+
+class ElasticScheduler:
+    def __init__(self, seed: int = 0, truth: bool = False,
+                 policy: PolicyFactory = minfrag_policy) -> None:
+        self.name = "oracle" if truth else "elastic"
+        self.truth = truth
+        self.policy = policy
+        self.curves: dict[tuple[str, str], RoleCurve] = {}
+        self.bumped: set[tuple[str, str]] = set()  # (job name, role) killed for memory
+        self.last_ms = 0.0
+        self.prepare_s = 0.0
+
+    # -- learning ------------------------------------------------------------------------------
+
+    def prepare(self, workload: Workload) -> None:
+        began = time.perf_counter()
+        forecaster = None if self.truth else _forecaster(workload)
+        for app in workload.apps:
+            for role in app.roles:
+                self.curves[(app.id, role.role)] = self._role_curve(app, role, forecaster)
+        self.prepare_s = time.perf_counter() - began
+
+    def _role_curve(self, app: AppSpec, role: RoleSpec,
+                    forecaster: Forecaster | None) -> RoleCurve:
+        if forecaster is None:
+            return RoleCurve(capped(role.usage, role), True)
+        prediction, _ = forecaster.predict(
+            signature_of(app), role.role, None if app.input_mb is None else app.input_mb * MB)
+        if prediction is None:
+            return RoleCurve(request_curve(role), False)
+        return RoleCurve(capped(np.maximum(prediction.upper, 0.0), role), True)
+
+    def curve_of(self, app: AppSpec, role: RoleSpec) -> RoleCurve:
+        curve = self.curves[(app.id, role.role)]
+        if (app.name, role.role) not in self.bumped:
+            return curve
+        bumped = curve.allocation.copy()
+        bumped[1] = role.request.memory_mb
+        return RoleCurve(bumped, curve.predicted)
+
+    def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation:
+        curve = self.curve_of(app, role).allocation
+        return Allocation(curve, curve)
+
+    def killed(self, app: AppSpec, role: RoleSpec) -> None:
+        self.bumped.add((app.name, role.role))
+
+    def cycle_ms(self) -> float:
+        return self.last_ms
+
+    # -- a cycle -------------------------------------------------------------------------------
+
+    def place(self, view: ClusterView) -> Sequence[Launch]:
+        began = time.perf_counter()
+        slot_ms = round(view.slot_seconds * 1000)
+        now_ms = view.slot * slot_ms
+        book = _CurveBook(self, view)
+        model = CurveDemandModel(book, now_ms, slot_ms)
+        decision = schedule(_snapshot(view, now_ms, slot_ms), self.policy(model))
+        index = {name: i for i, name in enumerate(view.node_names)}
+        self.last_ms = (time.perf_counter() - began) * 1000.0
+        return [Launch(p.ask, index[p.node], p.count) for p in decision.placements]
+
+
+class _CurveBook:
+    """The `CurveSource` of one cycle: the placement curve of each ask and container."""
+
+    def __init__(self, scheduler: ElasticScheduler, view: ClusterView) -> None:
+        self.scheduler = scheduler
+        self.asks = {a.key: (a.app, a.role) for a in view.pending}
+        self.containers = {c.id: c for c in view.running}
+
+    def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None:
+        spec, role = self.asks[ask.key]
+        return _placement_curve(self.scheduler.curve_of(spec, role), role, 0)
+
+    def for_container(self, container: Container) -> CurveArray | None:
+        running = self.containers[container.id]
+        # Its own allocation, which a bump after it started did not change.
+        predicted = self.scheduler.curves[(running.app.id, running.role.role)].predicted
+        curve = RoleCurve(running.allocation.ledger, predicted)
+        return _placement_curve(curve, running.role, running.position)
+
+
+def _placement_curve(curve: RoleCurve, role: RoleSpec, position: int) -> CurveArray:
+    """The allocation as the core plans with it: an executor's ends (a zero column) after
+    its predicted life, or after its current slot if it has outlived that; an AM, and
+    anything unpredicted, holds until its app ends."""
+    if role.is_am or not curve.predicted:
+        return curve.allocation
+    held = hold(curve.allocation, max(curve.allocation.shape[1], position + 1))
+    return np.concatenate([held, np.zeros((4, 1))], axis=1)
+
+
+def _flat(values: np.ndarray) -> Curves:
+    return tuple((float(v),) for v in values)
+
+
+def _snapshot(view: ClusterView, now_ms: int, slot_ms: int) -> PictureSnapshot:
+    nodes = tuple(
+        Node(name, "/default-rack", "", _flat(view.capacity[i]), _flat(view.ledger[i]),
+             _flat(view.used[i]))
+        for i, name in enumerate(view.node_names))
+    apps = {a.app.id: App(a.app.id, a.app.queue, a.app.user, a.app.name, a.app.type, 0,
+                          round(a.app.arrival_s * 1000), a.app.tags)
+            for a in view.pending}
+    asks = tuple(sorted(
+        (Ask(a.key, a.app.id, 0 if a.role.is_am else 1, 0, a.count,
+             _flat(np.array([a.role.request.vcores, a.role.request.memory_mb, 0.0, 0.0])),
+             am=a.role.is_am) for a in view.pending), key=lambda a: a.key))
+    containers = tuple(sorted((_container(c, view, now_ms, slot_ms) for c in view.running),
+                              key=lambda c: c.id))
+    return PictureSnapshot("simulator", view.slot, now_ms, slot_ms, tuple(sorted(
+        nodes, key=lambda n: n.id)), MappingProxyType(apps), asks, containers)
+
+
+def _container(c: RunningContainer, view: ClusterView, now_ms: int, slot_ms: int) -> Container:
+    """Started `position` slots ago as far as its curve goes: a slowed container is where
+    its progress is, not where the clock would put it."""
+    ledger = c.allocation.at(c.position)[0]
+    return Container(c.id, c.app.id, view.node_names[c.node], _flat(ledger),
+                     now_ms - c.position * slot_ms)
+
+
+def _forecaster(workload: Workload) -> Forecaster:
+    runs = [run_of(app, index) for index, app in enumerate(workload.history)]
+    return Forecaster(runs, _feature_model(runs))
+
+
+def _feature_model(runs: Sequence[Run]) -> CurveModel | None:
+    try:
+        return train(runs)
+    except ValueError:
+        return None  # too few runs to train on: the history predictors alone
