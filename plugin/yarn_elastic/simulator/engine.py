@@ -8,6 +8,12 @@ resources are shared (`contention`), every container advances by its progress ra
 executors that reach the end of their curve finish. An app finishes with its last executor,
 and its AM ends with it. docs/simulator.md gives the semantics with examples.
 
+As in CapacityScheduler, whose behaviour ElasticScheduler keeps, AMs take at most `am_share`
+of the cluster (`yarn.scheduler.capacity.maximum-am-resource-percent`, 0.1 by default, over
+vcores and memory): an AM ask waits, unseen by the scheduler, until the AMs running and shown
+leave room for it, and one AM may always run. Without it every scheduler can fill a cluster
+with AMs whose executors then never fit.
+
 Between boundaries nothing changes, so one cycle per slot decides what the live core's
 250 ms cycles would: they would only see the same picture again.
 """
@@ -38,6 +44,7 @@ from yarn_elastic.simulator.schedulers.base import (
 LOG = logging.getLogger("yarn_elastic.simulator")
 MEMORY, COMPRESSIBLE = 1, (0, 2, 3)
 TOLERANCE = 1e-6
+DEFAULT_AM_SHARE = 0.1
 
 
 class SimulationError(RuntimeError):
@@ -73,7 +80,8 @@ class _Record:
 class Engine:
     def __init__(self, workload: Workload, scheduler: SimScheduler,
                  max_slots: int | None = None,
-                 on_slot: Callable[[int, int], None] | None = None) -> None:
+                 on_slot: Callable[[int, int], None] | None = None,
+                 am_share: float = DEFAULT_AM_SHARE) -> None:
         self.workload, self.scheduler = workload, scheduler
         self.slot_s = workload.slot_seconds
         self.names = tuple(f"{g.name}-{i}" for g in workload.nodes for i in range(g.count))
@@ -86,8 +94,10 @@ class Engine:
         self.record = _Record()
         self.started = self.killed = 0
         self.cycle_ms: list[float] = []
+        self.launches: list[tuple[int, str, str, int]] = []
         self.on_slot = on_slot
         self.max_slots = max_slots or _slot_limit(workload)
+        self.am_limit = am_share * self.capacity.sum(axis=0)[:2]
         self._asks = 0
 
     def run(self) -> SchedulerRun:
@@ -98,8 +108,9 @@ class Engine:
             if not self.running and not self.pending:
                 slot = self._skip_idle(slot)
             self._ask(slot)
-            if self.pending:
-                self._launch(slot, self.scheduler.place(self._view(slot)))
+            view = self._view(slot)
+            if view.pending:
+                self._launch(slot, self.scheduler.place(view))
                 self.cycle_ms.append(self.scheduler.cycle_ms())
             self._live(slot)
             slot += 1
@@ -146,8 +157,26 @@ class Engine:
 
     def _view(self, slot: int) -> ClusterView:
         return ClusterView(slot, self.slot_s, self.names, self.capacity, self._ledger_now(),
-                           self.last_used.copy(), tuple(self.pending.values()),
-                           tuple(self.running))
+                           self.last_used.copy(), self._active_asks(), tuple(self.running))
+
+    def _active_asks(self) -> tuple[PendingAsk, ...]:
+        """Pending asks the scheduler may see: executors all, AMs within the AM share."""
+        ams = np.zeros(2)
+        count = 0
+        for c in self.running:
+            if c.role.is_am:
+                ams += (c.role.request.vcores, c.role.request.memory_mb)
+                count += 1
+        shown = []
+        for ask in self.pending.values():
+            if ask.role.is_am:
+                need = np.array([ask.role.request.vcores, ask.role.request.memory_mb])
+                if count and np.any(ams + need > self.am_limit + TOLERANCE):
+                    continue
+                ams += need
+                count += 1
+            shown.append(ask)
+        return tuple(shown)
 
     def _ledger_now(self) -> FloatArray:
         ledger = np.zeros_like(self.capacity)
@@ -170,6 +199,7 @@ class Engine:
                     f"{self.names[launch.node]} (ledger {ledger[launch.node].tolist()} + "
                     f"{need.tolist()} > {self.capacity[launch.node].tolist()})")
             ledger[launch.node] += need
+            self.launches.append((slot, ask.key, self.names[launch.node], launch.count))
             for _ in range(launch.count):
                 self._start(ask, launch.node, slot, allocation)
             ask.count -= launch.count
@@ -285,7 +315,7 @@ class Engine:
             self.scheduler.name, self.slot_s, outcomes, self.workload.capacity(),
             np.array(record.used).T.reshape(4, -1), np.array(record.allocated).T.reshape(4, -1),
             np.array(record.over).T.reshape(4, -1), self.started, self.killed,
-            self.cycle_ms, wall_s)
+            self.cycle_ms, self.launches, wall_s)
 
 
 def _slot_limit(workload: Workload) -> int:

@@ -37,6 +37,7 @@ class SchedulerRun:
     containers: int = 0
     killed_containers: int = 0
     cycle_ms: list[float] = field(default_factory=list)  # decision time of each cycle
+    launches: list[tuple[int, str, str, int]] = field(default_factory=list)  # slot, ask, node, n
     wall_s: float = 0.0  # how long the replay took
 
     @property
