@@ -25,6 +25,31 @@ from yarn_elastic.prediction.runs import Run, role_history
 from yarn_elastic.prediction.selector import Choice, Prediction, Selector, calibrate
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.prediction.xgb_curves import CurveModel, XgbCurvePredictor
+from yarn_elastic.resources import CurveArray
+
+
+class Remembered:
+    """A history predictor that answers each history once: calibration backtests every job's
+    history prefixes, and the selector's validation replays the same prefixes of the jobs it
+    is asked about, so without this every point (an LP each, for `lp-skyline`) is computed
+    twice. A history predictor looks only at the signature, role and curves, and the curves
+    are the runs' own arrays, so their identities (kept alive in the entry) name them."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        self.predictor = predictor
+        self._points: dict[tuple[object, ...], tuple[tuple[CurveArray, ...],
+                                                     CurveArray | None]] = {}
+
+    @property
+    def name(self) -> str:
+        return self.predictor.name
+
+    def point(self, query: Query) -> CurveArray | None:
+        key = (query.signature.key, query.role, tuple(id(c) for c in query.history))
+        kept = self._points.get(key)
+        if kept is None:
+            kept = self._points[key] = (query.history, self.predictor.point(query))
+        return kept[1]
 
 
 def history_predictors() -> list[Predictor]:
@@ -42,7 +67,7 @@ class Forecaster:
         self.by_signature: dict[JobSignature, list[Run]] = {}
         for run in runs:
             self.by_signature.setdefault(run.signature, []).append(run)
-        predictors = history_predictors()
+        predictors: list[Predictor] = [Remembered(p) for p in history_predictors()]
         feature, anchored = XgbCurvePredictor(model), AnchoredFeaturePredictor(model)
         queries = [
             Query(s, role, tuple(role_history(s_runs, role)))

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Node
-from yarn_elastic.resources import RESOURCES, CurveArray, add, finish_slot, shift, to_array
+from yarn_elastic.resources import RESOURCES, CurveArray, finish_slot, shift, to_array
 
 
 class DemandModel(Protocol):
@@ -90,10 +90,13 @@ class CurveDemandModel:
         return self._flat.container_demand(container) if curve is None else curve
 
     def node_committed(self, node: Node, containers: Sequence[Container]) -> CurveArray:
-        committed = np.zeros((RESOURCES, 1))
-        for container in containers:
-            lived = (self.now_ms - container.start_ms) // self.slot_ms
-            committed = add(committed, shift(self.container_demand(container), -lived))
+        remaining = [shift(self.container_demand(c), -((self.now_ms - c.start_ms)
+                                                       // self.slot_ms)) for c in containers]
+        committed = np.zeros((RESOURCES, max((r.shape[1] for r in remaining), default=1)))
+        for curve in remaining:
+            # In place, each curve's last value held to the end: `add` without the copies.
+            committed[:, : curve.shape[1]] += curve
+            committed[:, curve.shape[1] :] += curve[:, -1:]
         return committed
 
     def container_ends(self, container: Container) -> int | None:

@@ -30,6 +30,7 @@ import numpy as np
 
 from yarn_elastic.scheduling.tables import FloatArray
 from yarn_elastic.simulator.contention import progress_rate, share_node
+from yarn_elastic.simulator.fleet import CurveTable, Fleet
 from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
 from yarn_elastic.simulator.results import AppOutcome, SchedulerRun
 from yarn_elastic.simulator.schedulers.base import (
@@ -99,6 +100,8 @@ class Engine:
         self.max_slots = max_slots or _slot_limit(workload)
         self.am_limit = am_share * self.capacity.sum(axis=0)[:2]
         self._asks = 0
+        self.table = CurveTable()
+        self._arrays: Fleet | None = None
 
     def run(self) -> SchedulerRun:
         began = time.perf_counter()
@@ -179,10 +182,10 @@ class Engine:
         return tuple(shown)
 
     def _ledger_now(self) -> FloatArray:
-        ledger = np.zeros_like(self.capacity)
-        for c in self.running:
-            ledger[c.node] += c.allocation.at(c.position)[0]
-        return ledger
+        if not self.running:
+            return np.zeros_like(self.capacity)
+        fleet = self._fleet()
+        return fleet.per_node(fleet.now()[1], len(self.names))
 
     def _launch(self, slot: int, launches: Sequence[Launch]) -> None:
         ledger = self._ledger_now()
@@ -220,20 +223,24 @@ class Engine:
 
     # -- a slot lived ------------------------------------------------------------------------
 
+    def _fleet(self) -> Fleet:
+        if self._arrays is None or self._arrays.containers != self.running:
+            self._arrays = Fleet(self.table, self.running)
+        return self._arrays
+
     def _live(self, slot: int) -> None:
         over = np.zeros(4, dtype=bool)
         over[MEMORY] = self._memory_kills(slot)
-        running = self.running
         used = np.zeros_like(self.capacity)
         allocated = np.zeros(4)
-        if running:
-            rates, got, over_compressible = self._share(running)
-            over[list(COMPRESSIBLE)] = over_compressible
-            for c, row in zip(running, got, strict=True):
-                used[c.node, list(COMPRESSIBLE)] += row
-                used[c.node, MEMORY] += c.role.usage[MEMORY, c.position]
-                allocated += c.allocation.at(c.position)[0]
-            self._advance(slot, rates)
+        if self.running:
+            fleet = self._fleet()
+            usage, ledger, limit = fleet.now()
+            got, rates, over[list(COMPRESSIBLE)] = self._share(fleet, usage, limit)
+            used[:, list(COMPRESSIBLE)] = fleet.per_node(got, len(self.names))
+            used[:, MEMORY] = fleet.per_node(usage[:, [MEMORY]], len(self.names))[:, 0]
+            allocated = ledger.sum(axis=0)
+            self._advance(slot, fleet, rates)
         self.last_used = used
         self.record.used.append(used.sum(axis=0))
         self.record.allocated.append(allocated)
@@ -241,25 +248,26 @@ class Engine:
 
     def _memory_kills(self, slot: int) -> bool:
         """Kill what the NodeManager would; True if some node's memory was over capacity."""
-        doomed = {id(c) for c in self.running
-                  if c.role.usage[MEMORY, c.position] > c.allocation.at(c.position)[1][MEMORY]
-                  + TOLERANCE}
-        by_node: dict[int, list[RunningContainer]] = {}
-        for c in self.running:
-            if id(c) not in doomed:
-                by_node.setdefault(c.node, []).append(c)
-        over_capacity = False
-        for node, here in by_node.items():
-            use = sum(c.role.usage[MEMORY, c.position] for c in here)
-            over_capacity |= use > self.capacity[node, MEMORY] + TOLERANCE
-            for c in sorted(here, key=lambda c: -c.order):
-                if use <= self.capacity[node, MEMORY] + TOLERANCE:
+        if not self.running:
+            return False
+        fleet = self._fleet()
+        usage, _, limit = fleet.now()
+        memory = usage[:, MEMORY]
+        doomed = memory > limit[:, MEMORY] + TOLERANCE
+        on_node = np.bincount(fleet.node, weights=np.where(doomed, 0.0, memory),
+                              minlength=len(self.names))
+        crowded = np.flatnonzero(on_node > self.capacity[:, MEMORY] + TOLERANCE)
+        for node in crowded.tolist():
+            excess = on_node[node] - self.capacity[node, MEMORY]
+            here = np.flatnonzero((fleet.node == node) & ~doomed)
+            for row in sorted(here.tolist(), key=lambda r: -fleet.containers[r].order):
+                if excess <= TOLERANCE:
                     break
-                doomed.add(id(c))
-                use -= c.role.usage[MEMORY, c.position]
-        for c in [c for c in self.running if id(c) in doomed]:
-            self._kill(c, slot)
-        return over_capacity
+                doomed[row] = True
+                excess -= memory[row]
+        for row in np.flatnonzero(doomed).tolist():
+            self._kill(fleet.containers[row], slot)
+        return bool(crowded.size)
 
     def _kill(self, container: RunningContainer, slot: int) -> None:
         self.running.remove(container)
@@ -271,37 +279,37 @@ class Engine:
             app.am_start_slot = None if not app.executors_asked else app.am_start_slot
         self._new_ask(container.app_index, container.role, 1, slot)
 
-    def _share(self, running: Sequence[RunningContainer]) -> tuple[FloatArray, FloatArray,
-                                                                    np.ndarray]:
-        wants = np.array([c.role.usage[list(COMPRESSIBLE), c.position] for c in running])
-        limits = np.array([c.allocation.at(c.position)[1][list(COMPRESSIBLE)] for c in running])
-        capped = np.minimum(wants, limits)
-        nodes = np.array([c.node for c in running])
-        got = np.zeros_like(capped)
-        over = np.zeros(len(COMPRESSIBLE), dtype=bool)
-        for node in np.unique(nodes):
-            rows = np.flatnonzero(nodes == node)
-            capacity = self.capacity[node, list(COMPRESSIBLE)]
-            over |= wants[rows].sum(axis=0) > capacity + TOLERANCE
-            got[rows] = share_node(capped[rows], capacity)
-        return progress_rate(got, wants), got, over
+    def _share(self, fleet: Fleet, usage: FloatArray, limit: FloatArray
+               ) -> tuple[FloatArray, FloatArray, np.ndarray]:
+        """What each container gets of CPU, disk and network, its progress rate, and which of
+        the three some node was asked for more of than it has."""
+        wants = usage[:, list(COMPRESSIBLE)]
+        capped = np.minimum(wants, limit[:, list(COMPRESSIBLE)])
+        capacity = self.capacity[:, list(COMPRESSIBLE)]
+        over = np.any(fleet.per_node(wants, len(self.names)) > capacity + TOLERANCE, axis=0)
+        got = capped.copy()
+        crowded = np.any(fleet.per_node(capped, len(self.names)) > capacity + TOLERANCE, axis=1)
+        for node in np.flatnonzero(crowded).tolist():
+            rows = np.flatnonzero(fleet.node == node)
+            got[rows] = share_node(capped[rows], capacity[node])
+        return got, progress_rate(got, wants), over
 
-    def _advance(self, slot: int, rates: FloatArray) -> None:
-        still = []
-        for c, rate in zip(self.running, rates.tolist(), strict=True):
-            length = c.role.usage.shape[1]
-            app = self.apps[c.app_index]
-            if app.finish_s is not None:
-                continue  # an AM whose app finished in this slot
-            before, c.progress = c.progress, c.progress + rate
-            if c.role.is_am or c.progress < length - TOLERANCE:
-                still.append(c)
-                continue
-            done_s = (slot + (length - before) / max(rate, TOLERANCE)) * self.slot_s
+    def _advance(self, slot: int, fleet: Fleet, rates: FloatArray) -> None:
+        before = fleet.progress
+        fleet.progress = before + rates
+        done = ~fleet.is_am & (fleet.progress >= fleet.length - TOLERANCE)
+        for row in np.flatnonzero(done).tolist():
+            app = self.apps[fleet.containers[row].app_index]
+            done_s = (slot + (fleet.length[row] - before[row]) / max(rates[row], TOLERANCE)
+                      ) * self.slot_s
             app.left -= 1
             if app.left == 0:
                 app.finish_s = done_s
-        self.running = [c for c in still if self.apps[c.app_index].finish_s is None]
+        fleet.write_back()
+        if done.any():
+            finished = {id(c) for c, gone in zip(fleet.containers, done.tolist(), strict=True)
+                        if gone or self.apps[c.app_index].finish_s is not None}
+            self.running = [c for c in self.running if id(c) not in finished]
 
     def _result(self, wall_s: float) -> SchedulerRun:
         outcomes = [

@@ -60,7 +60,7 @@ class PendingAsk:
     asked_slot: int
 
 
-@dataclass
+@dataclass(eq=False)  # one object per container: compared by identity
 class RunningContainer:
     id: str
     app_index: int

@@ -150,23 +150,30 @@ class ElasticScheduler:
 
 
 class _CurveBook:
-    """The `CurveSource` of one cycle: the placement curve of each ask and container."""
+    """The `CurveSource` of one cycle: the placement curve of each ask and container, each
+    made once a cycle (the table builder asks for a container's twice: its commitment and
+    its end)."""
 
     def __init__(self, scheduler: ElasticScheduler, view: ClusterView) -> None:
         self.scheduler = scheduler
         self.asks = {a.key: (a.app, a.role) for a in view.pending}
         self.containers = {c.id: c for c in view.running}
+        self._made: dict[str, CurveArray] = {}
 
     def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None:
         spec, role = self.asks[ask.key]
         return _placement_curve(self.scheduler.curve_of(spec, role), role, 0)
 
     def for_container(self, container: Container) -> CurveArray | None:
-        running = self.containers[container.id]
-        # Its own allocation, which a bump after it started did not change.
-        predicted = self.scheduler.curves[(running.app.id, running.role.role)].predicted
-        curve = RoleCurve(running.allocation.ledger, predicted)
-        return _placement_curve(curve, running.role, running.position)
+        made = self._made.get(container.id)
+        if made is None:
+            running = self.containers[container.id]
+            # Its own allocation, which a bump after it started did not change.
+            predicted = self.scheduler.curves[(running.app.id, running.role.role)].predicted
+            curve = RoleCurve(running.allocation.ledger, predicted)
+            made = self._made[container.id] = _placement_curve(curve, running.role,
+                                                               running.position)
+        return made
 
 
 def _placement_curve(curve: RoleCurve, role: RoleSpec, position: int) -> CurveArray:
