@@ -23,6 +23,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "yarn_elastic.commands.estimator",
         "run the Hadoop-Resource-Estimator-compatible REST service on its own",
     ),
+    "simulate": (
+        "yarn_elastic.commands.simulate",
+        "replay a workload under several schedulers (the live core's among them) and compare",
+    ),
     "demo": ("yarn_elastic.commands.demo", "start a local YARN cluster and run the demo jobs"),
 }
 

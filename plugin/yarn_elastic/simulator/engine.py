@@ -8,11 +8,11 @@ resources are shared (`contention`), every container advances by its progress ra
 executors that reach the end of their curve finish. An app finishes with its last executor,
 and its AM ends with it. docs/simulator.md gives the semantics with examples.
 
-As in CapacityScheduler, whose behaviour ElasticScheduler keeps, AMs take at most `am_share`
-of the cluster (`yarn.scheduler.capacity.maximum-am-resource-percent`, 0.1 by default, over
-vcores and memory): an AM ask waits, unseen by the scheduler, until the AMs running and shown
-leave room for it, and one AM may always run. Without it every scheduler can fill a cluster
-with AMs whose executors then never fit.
+As in CapacityScheduler, whose behaviour ElasticScheduler keeps, AMs take at most the
+workload's `am_share` of the cluster (`yarn.scheduler.capacity.maximum-am-resource-percent`,
+0.1 by default, over vcores and memory): an AM ask waits, unseen by the scheduler, until the
+AMs running and shown leave room for it, and one AM may always run. Without it every
+scheduler can fill a cluster with AMs whose executors then never fit.
 
 Between boundaries nothing changes, so one cycle per slot decides what the live core's
 250 ms cycles would: they would only see the same picture again.
@@ -45,7 +45,6 @@ from yarn_elastic.simulator.schedulers.base import (
 LOG = logging.getLogger("yarn_elastic.simulator")
 MEMORY, COMPRESSIBLE = 1, (0, 2, 3)
 TOLERANCE = 1e-6
-DEFAULT_AM_SHARE = 0.1
 
 
 class SimulationError(RuntimeError):
@@ -82,7 +81,7 @@ class Engine:
     def __init__(self, workload: Workload, scheduler: SimScheduler,
                  max_slots: int | None = None,
                  on_slot: Callable[[int, int], None] | None = None,
-                 am_share: float = DEFAULT_AM_SHARE) -> None:
+                 am_share: float | None = None) -> None:
         self.workload, self.scheduler = workload, scheduler
         self.slot_s = workload.slot_seconds
         self.names = tuple(f"{g.name}-{i}" for g in workload.nodes for i in range(g.count))
@@ -98,14 +97,17 @@ class Engine:
         self.launches: list[tuple[int, str, str, int]] = []
         self.on_slot = on_slot
         self.max_slots = max_slots or _slot_limit(workload)
-        self.am_limit = am_share * self.capacity.sum(axis=0)[:2]
+        share = workload.am_share if am_share is None else am_share
+        self.am_limit = share * self.capacity.sum(axis=0)[:2]
         self._asks = 0
+        self.prepare_s = 0.0
         self.table = CurveTable()
         self._arrays: Fleet | None = None
 
     def run(self) -> SchedulerRun:
         began = time.perf_counter()
         self.scheduler.prepare(self.workload)
+        self.prepare_s = time.perf_counter() - began
         slot = 0
         while slot < self.max_slots and any(a.finish_s is None for a in self.apps):
             if not self.running and not self.pending:
@@ -323,7 +325,7 @@ class Engine:
             self.scheduler.name, self.slot_s, outcomes, self.workload.capacity(),
             np.array(record.used).T.reshape(4, -1), np.array(record.allocated).T.reshape(4, -1),
             np.array(record.over).T.reshape(4, -1), self.started, self.killed,
-            self.cycle_ms, self.launches, wall_s)
+            self.cycle_ms, self.launches, wall_s, self.prepare_s)
 
 
 def _slot_limit(workload: Workload) -> int:

@@ -16,6 +16,8 @@ from yarn_elastic.resources import CurveArray
 FORMAT = "yarn-elastic-workload/1"
 USAGE_KEYS = ("cpu_vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
 AM_ROLE = "am"
+# CapacityScheduler's yarn.scheduler.capacity.maximum-am-resource-percent default.
+DEFAULT_AM_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Workload:
     history: tuple[AppSpec, ...]
     apps: tuple[AppSpec, ...]
     name: str = ""
+    am_share: float = DEFAULT_AM_SHARE  # the most of the cluster AMs may hold
 
     @property
     def node_count(self) -> int:

@@ -58,6 +58,7 @@ def scheduler_summary(run: SchedulerRun, lower_bound_s: float) -> dict[str, Any]
                      "p99": _rounded(float(np.percentile(cycles, 99)), 3),
                      "cycles": len(run.cycle_ms)},
         "wall_s": _rounded(run.wall_s, 2),
+        "prepare_s": _rounded(run.prepare_s, 2),
     }
 
 

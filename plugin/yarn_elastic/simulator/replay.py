@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from yarn_elastic.simulator.engine import DEFAULT_AM_SHARE, Engine
+from yarn_elastic.simulator.engine import Engine
 from yarn_elastic.simulator.model import Workload
 from yarn_elastic.simulator.results import SchedulerRun
 from yarn_elastic.simulator.schedulers import SCHEDULERS
@@ -28,7 +28,8 @@ def check_names(names: Sequence[str]) -> list[str]:
 
 def replay(workload: Workload, names: Sequence[str], seed: int = 0,
            progress: Progress | None = None,
-           am_share: float = DEFAULT_AM_SHARE) -> dict[str, SchedulerRun]:
+           am_share: float | None = None) -> dict[str, SchedulerRun]:
+    """Each named scheduler's replay; `am_share` overrides the workload's."""
     runs = {}
     for name in check_names(names):
         def tick(slot: int, limit: int, name: str = name) -> None:

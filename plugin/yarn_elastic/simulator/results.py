@@ -39,6 +39,7 @@ class SchedulerRun:
     cycle_ms: list[float] = field(default_factory=list)  # decision time of each cycle
     launches: list[tuple[int, str, str, int]] = field(default_factory=list)  # slot, ask, node, n
     wall_s: float = 0.0  # how long the replay took
+    prepare_s: float = 0.0  # of which learning from the history (elastic's predictions)
 
     @property
     def slots(self) -> int:

@@ -23,6 +23,7 @@ import numpy as np
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.simulator.model import (
     AM_ROLE,
+    DEFAULT_AM_SHARE,
     FORMAT,
     USAGE_KEYS,
     AppSpec,
@@ -32,7 +33,7 @@ from yarn_elastic.simulator.model import (
     Workload,
 )
 
-TOP_KEYS = ("format", "slot_seconds", "nodes", "history", "apps")
+TOP_KEYS = ("format", "slot_seconds", "nodes", "history", "apps", "am_share")
 NODE_KEYS = ("name", "count", "vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
 APP_KEYS = ("id", "name", "type", "queue", "user", "tags", "arrival_s", "input_mb", "roles",
             "deadline_s", "divisible")
@@ -231,7 +232,10 @@ def parse_workload(body: object, name: str = "") -> Workload:
     _unique([(f"$.history[{i}].id", a.id) for i, a in enumerate(history)]
             + [(f"$.apps[{i}].id", a.id) for i, a in enumerate(apps)],
             "an app id unique across history and apps")
-    return Workload(slot_seconds, nodes, history, apps, name)
+    am_share = _number(top.get("am_share", DEFAULT_AM_SHARE), "$.am_share", strict=True)
+    if am_share > 1.0:
+        raise _fail("$.am_share", "a share of the cluster in (0, 1]", am_share)
+    return Workload(slot_seconds, nodes, history, apps, name, am_share)
 
 
 def _read_document(file: Path) -> object:
@@ -317,9 +321,13 @@ def workload_to_json(workload: Workload) -> dict[str, object]:
     """The document `parse_workload` reads back as `workload` (curves to 6 significant digits)."""
     nodes = [{"name": g.name, "count": int(g.count),
               **{key: _scalar(getattr(g, key)) for key in NODE_KEYS[2:]}} for g in workload.nodes]
-    return {"format": FORMAT, "slot_seconds": _scalar(workload.slot_seconds), "nodes": nodes,
-            "history": [_app_json(a) for a in workload.history],
-            "apps": [_app_json(a) for a in workload.apps]}
+    body: dict[str, object] = {
+        "format": FORMAT, "slot_seconds": _scalar(workload.slot_seconds), "nodes": nodes,
+        "history": [_app_json(a) for a in workload.history],
+        "apps": [_app_json(a) for a in workload.apps]}
+    if workload.am_share != DEFAULT_AM_SHARE:
+        body["am_share"] = _scalar(workload.am_share)
+    return body
 
 
 def dump_workload(workload: Workload, path: str | os.PathLike[str]) -> None:

@@ -417,3 +417,17 @@ def test_random_mutations_parse_or_raise_workload_error(data: st.DataObject) -> 
         return
     again = workload_to_json(parse_workload(workload_to_json(workload)))
     assert again == workload_to_json(workload)
+
+
+@pytest.mark.parametrize(("share", "error"), [(0.0, True), (1.5, True), (True, True),
+                                              (0.5, False), (1.0, False)])
+def test_the_am_share_is_a_share_of_the_cluster(share: object, error: bool) -> None:
+    body = minimal()
+    body["am_share"] = share
+    if error:
+        with pytest.raises(WorkloadError, match=r"^\$\.am_share"):
+            parse_workload(body)
+    else:
+        workload = parse_workload(body)
+        assert workload.am_share == share
+        assert parse_workload(workload_to_json(workload)).am_share == share

@@ -41,6 +41,14 @@ def flat_allocation(ledger: FloatArray, limit: FloatArray) -> Allocation:
                       limit.reshape(-1, 1).astype(np.float64))
 
 
+def enforced(ledger: FloatArray) -> FloatArray:
+    """The limits a YARN node enforces on an allocation: CPU (cgroups) and memory (the
+    NodeManager's monitor); disk and network are counted, never throttled."""
+    limit: FloatArray = ledger.astype(np.float64, copy=True)
+    limit[2:] = UNLIMITED
+    return limit
+
+
 def request_allocation(role: RoleSpec) -> Allocation:
     """YARN's own: the request held for life; CPU capped there (cgroups, as Elasecutor's
     baselines are), memory enforced by the NodeManager, disk and network neither counted nor

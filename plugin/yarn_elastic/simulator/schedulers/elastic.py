@@ -17,7 +17,8 @@ request for memory (the elastic allocation issue's rule for the live core).
 A container is allocated along its curve by progress (what the resize path of the elastic
 allocation issue is to do on real YARN; there the RM does not resize yet): the curve is what
 the node's ledger counts and what it enforces, and its last value holds if the container
-outlives the prediction.
+outlives the prediction. As on YARN, only CPU and memory are enforced; disk and network are
+planned and counted but not throttled.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from yarn_elastic.simulator.schedulers.base import (
     ClusterView,
     Launch,
     RunningContainer,
+    enforced,
 )
 
 MB = float(1 << 20)
@@ -95,17 +97,14 @@ class ElasticScheduler:
         self.curves: dict[tuple[str, str], RoleCurve] = {}
         self.bumped: set[tuple[str, str]] = set()  # (job name, role) killed for memory
         self.last_ms = 0.0
-        self.prepare_s = 0.0
 
     # -- learning ------------------------------------------------------------------------------
 
     def prepare(self, workload: Workload) -> None:
-        began = time.perf_counter()
         forecaster = None if self.truth else _forecaster(workload)
         for app in workload.apps:
             for role in app.roles:
                 self.curves[(app.id, role.role)] = self._role_curve(app, role, forecaster)
-        self.prepare_s = time.perf_counter() - began
 
     def _role_curve(self, app: AppSpec, role: RoleSpec,
                     forecaster: Forecaster | None) -> RoleCurve:
@@ -127,7 +126,7 @@ class ElasticScheduler:
 
     def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation:
         curve = self.curve_of(app, role).allocation
-        return Allocation(curve, curve)
+        return Allocation(curve, enforced(curve))
 
     def killed(self, app: AppSpec, role: RoleSpec) -> None:
         self.bumped.add((app.name, role.role))

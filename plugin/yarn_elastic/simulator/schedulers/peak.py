@@ -4,7 +4,8 @@ A role's peak is what YARN gives it for CPU and memory, its request (YARN alloca
 enforces that, so a smaller estimate would only get containers killed), and for disk and
 network, which YARN does not request, the largest use seen in its job's history (nothing
 known for a job with no history). The peak is reserved, and limited, for the container's
-whole life. This is Tetris as it runs on YARN: the requests it is given, and estimates for
+whole life; CPU and memory are also limited there, disk and network are not (YARN throttles
+neither). This is Tetris as it runs on YARN: the requests it is given, and estimates for
 the resources nobody asks for.
 
 `tetris` (Grandl et al., SIGCOMM'14): on each heartbeat, the pending container whose peak
@@ -28,6 +29,7 @@ from yarn_elastic.simulator.schedulers.base import (
     ClusterView,
     Launch,
     PendingAsk,
+    enforced,
     flat_allocation,
 )
 from yarn_elastic.simulator.schedulers.heartbeat import FIT, Timer, heartbeat_order
@@ -57,7 +59,7 @@ class _PeakScheduler:
 
     def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation:
         peak = self.peak(app, role)
-        return flat_allocation(peak, peak)
+        return flat_allocation(peak, enforced(peak))
 
     def killed(self, app: AppSpec, role: RoleSpec) -> None:
         """A peak is the request for memory: nothing to learn from a kill."""

@@ -1,0 +1,1 @@
+"""Simulator support scripts: `python -m benchmarks.simulator.build_curve_library`."""
