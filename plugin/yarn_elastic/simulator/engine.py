@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from yarn_elastic.scheduling.resize import Resize
 from yarn_elastic.scheduling.tables import FloatArray
 from yarn_elastic.simulator.contention import progress_rate, share_node
 from yarn_elastic.simulator.fleet import CurveTable, Fleet
@@ -101,6 +102,9 @@ class Engine:
         self.am_limit = share * self.capacity.sum(axis=0)[:2]
         self._asks = 0
         self.prepare_s = 0.0
+        # Whether this scheduler resizes (then it decides every slot, asks pending or not).
+        self.resizes_planned = scheduler.resizes
+        self.resize_counts = {"issued": 0, "applied": 0, "refused": 0}
         self.table = CurveTable()
         self._arrays: Fleet | None = None
 
@@ -114,9 +118,11 @@ class Engine:
                 slot = self._skip_idle(slot)
             self._ask(slot)
             view = self._view(slot)
-            if view.pending:
-                self._launch(slot, self.scheduler.place(view))
+            if view.pending or self.resizes_planned:
+                decision = self.scheduler.decide(view)
                 self.cycle_ms.append(self.scheduler.cycle_ms())
+                self._resize(decision.resizes)
+                self._launch(slot, decision.launches)
             self._live(slot)
             slot += 1
             if self.on_slot is not None:
@@ -211,6 +217,30 @@ class Engine:
             if ask.count == 0:
                 del self.pending[ask.key]
 
+    def _resize(self, resizes: Sequence[Resize]) -> None:
+        """Apply resizes: a decrease always, an increase only where the node's ledger has
+        room (as the RM's container-update path does); unknown containers are refused."""
+        if not resizes:
+            return
+        fleet = self._fleet()
+        by_id = {c.id: c for c in self.running}
+        ledger = self._ledger_now()
+        for resize in resizes:
+            self.resize_counts["issued"] += 1
+            container = by_id.get(resize.container)
+            if container is None:
+                self.resize_counts["refused"] += 1
+                continue
+            delta = np.array(resize.size) - np.array(container.allocated)
+            node = container.node
+            if np.any(ledger[node, :2] + np.maximum(delta, 0.0)
+                      > self.capacity[node, :2] + TOLERANCE):
+                self.resize_counts["refused"] += 1
+                continue
+            ledger[node, :2] += delta
+            fleet.resize(container, resize.size)
+            self.resize_counts["applied"] += 1
+
     def _start(self, ask: PendingAsk, node: int, slot: int, allocation: Allocation) -> None:
         app = self.apps[ask.app_index]
         self.started += 1
@@ -221,7 +251,7 @@ class Engine:
             app.am_start_slot = slot
         cid = f"container_{ask.app_index:05d}_{app.containers:06d}"
         self.running.append(RunningContainer(cid, ask.app_index, ask.app, ask.role, node, slot,
-                                             self.started, allocation))
+                                             self.started, allocation, size=allocation.size))
 
     # -- a slot lived ------------------------------------------------------------------------
 
@@ -242,7 +272,7 @@ class Engine:
             used[:, list(COMPRESSIBLE)] = fleet.per_node(got, len(self.names))
             used[:, MEMORY] = fleet.per_node(usage[:, [MEMORY]], len(self.names))[:, 0]
             allocated = ledger.sum(axis=0)
-            self._advance(slot, fleet, rates)
+            self._advance(slot, fleet, rates, usage[:, MEMORY])
         self.last_used = used
         self.record.used.append(used.sum(axis=0))
         self.record.allocated.append(allocated)
@@ -296,7 +326,7 @@ class Engine:
             got[rows] = share_node(capped[rows], capacity[node])
         return got, progress_rate(got, wants), over
 
-    def _advance(self, slot: int, fleet: Fleet, rates: FloatArray) -> None:
+    def _advance(self, slot: int, fleet: Fleet, rates: FloatArray, memory: FloatArray) -> None:
         before = fleet.progress
         fleet.progress = before + rates
         done = ~fleet.is_am & (fleet.progress >= fleet.length - TOLERANCE)
@@ -307,7 +337,7 @@ class Engine:
             app.left -= 1
             if app.left == 0:
                 app.finish_s = done_s
-        fleet.write_back()
+        fleet.write_back(memory)
         if done.any():
             finished = {id(c) for c, gone in zip(fleet.containers, done.tolist(), strict=True)
                         if gone or self.apps[c.app_index].finish_s is not None}
@@ -325,7 +355,7 @@ class Engine:
             self.scheduler.name, self.slot_s, outcomes, self.workload.capacity(),
             np.array(record.used).T.reshape(4, -1), np.array(record.allocated).T.reshape(4, -1),
             np.array(record.over).T.reshape(4, -1), self.started, self.killed,
-            self.cycle_ms, self.launches, wall_s, self.prepare_s)
+            self.cycle_ms, self.launches, wall_s, self.prepare_s, dict(self.resize_counts))
 
 
 def _slot_limit(workload: Workload) -> int:

@@ -56,6 +56,11 @@ class Fleet:
         self.node: IntArray = np.array([c.node for c in containers], dtype=np.int64)
         self.is_am = np.array([c.role.is_am for c in containers], dtype=bool)
         self.progress: FloatArray = np.array([c.progress for c in containers], dtype=np.float64)
+        # Vcores and memory of resized containers (NaN: the allocation's curves decide).
+        self.size: FloatArray = np.array(
+            [c.size if c.size is not None else (np.nan, np.nan) for c in containers],
+            dtype=np.float64).reshape(-1, 2)
+        self.rows = {id(c): row for row, c in enumerate(containers)}
         self.table = table
 
     def __len__(self) -> int:
@@ -72,7 +77,15 @@ class Fleet:
         usage = table[self.usage_at + position]
         ledger = table[self.ledger_at + np.minimum(position, self.ledger_length - 1)]
         limit = table[self.limit_at + np.minimum(position, self.limit_length - 1)]
+        resized = ~np.isnan(self.size[:, 0])
+        if resized.any():
+            ledger[resized, :2] = self.size[resized]
+            limit[resized, :2] = self.size[resized]
         return usage, ledger, limit
+
+    def resize(self, container: RunningContainer, size: tuple[float, float]) -> None:
+        container.size = size
+        self.size[self.rows[id(container)]] = size
 
     def per_node(self, values: FloatArray, nodes: int) -> FloatArray:
         """(nodes, R) sums of (K, R) per-container values."""
@@ -80,7 +93,10 @@ class Fleet:
         np.add.at(out, self.node, values)
         return out
 
-    def write_back(self) -> None:
-        """Progress onto the container objects, which the schedulers see."""
-        for container, progress in zip(self.containers, self.progress.tolist(), strict=True):
+    def write_back(self, memory: FloatArray) -> None:
+        """Progress, and the memory each used in this slot, onto the container objects, which
+        the schedulers see."""
+        for container, progress, used in zip(self.containers, self.progress.tolist(),
+                                             memory.tolist(), strict=True):
             container.progress = progress
+            container.measured_memory_mb = used

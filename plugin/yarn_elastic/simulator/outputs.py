@@ -51,6 +51,7 @@ def scheduler_summary(run: SchedulerRun, lower_bound_s: float) -> dict[str, Any]
                                         strict=True)),
         "containers": run.containers,
         "killed_containers": run.killed_containers,
+        "resizes": dict(run.resizes),
         "unfinished_apps": sum(1 for a in run.apps if a.finish_s is None),
         "makespan_over_lower_bound": _rounded(run.makespan_s / lower_bound_s, 3)
         if lower_bound_s > 0 else None,

@@ -40,6 +40,7 @@ class SchedulerRun:
     launches: list[tuple[int, str, str, int]] = field(default_factory=list)  # slot, ask, node, n
     wall_s: float = 0.0  # how long the replay took
     prepare_s: float = 0.0  # of which learning from the history (elastic's predictions)
+    resizes: dict[str, int] = field(default_factory=dict)  # issued, applied, refused
 
     @property
     def slots(self) -> int:

@@ -1,10 +1,11 @@
 """What a simulated scheduler sees each cycle and what it answers.
 
 A scheduler is a policy over the same engine: each cycle it gets a `ClusterView` (nodes, the
-pending asks in submission order, the running containers) and returns `Launch`es. When a
+pending asks in submission order, the running containers) and returns a `SimDecision` that
+holds every action, launches and resizes, each with its own applier in the engine. When a
 container starts, the scheduler also says what it is given (`Allocation`): what YARN's ledger
-counts against the node, and the limits the node enforces. The engine checks every launch
-against the ledger, so no scheduler can over-commit a node at the moment it places.
+counts against the node, and the limits the node enforces. The engine checks every launch and
+every increase against the ledger, so no scheduler can over-commit a node.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from yarn_elastic.scheduling.resize import Resize
 from yarn_elastic.scheduling.tables import FloatArray
 from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
 
@@ -30,6 +32,9 @@ class Allocation:
 
     ledger: FloatArray  # (4, S)
     limit: FloatArray  # (4, S)
+    # Set for a container that is resized: its vcores and memory at start, which then only
+    # resizes change (they override the two curves' CPU and memory rows).
+    size: tuple[float, float] | None = None
 
     def at(self, slot: int) -> tuple[FloatArray, FloatArray]:
         column = min(slot, self.ledger.shape[1] - 1)
@@ -79,6 +84,16 @@ class RunningContainer:
     order: int  # start order across the cluster: the largest is the youngest
     allocation: Allocation
     progress: float = 0.0  # slots of its curve done
+    size: tuple[float, float] | None = None  # vcores and memory, for a resized container
+    measured_memory_mb: float | None = None  # what it used in the last slot
+
+    @property
+    def allocated(self) -> tuple[float, float]:
+        """Its vcores and memory now."""
+        if self.size is not None:
+            return self.size
+        ledger = self.allocation.at(self.position)[0]
+        return float(ledger[0]), float(ledger[1])
 
     @property
     def position(self) -> int:
@@ -105,14 +120,21 @@ class Launch:
     count: int = 1
 
 
+@dataclass(frozen=True)
+class SimDecision:
+    launches: Sequence[Launch] = ()
+    resizes: Sequence[Resize] = ()
+
+
 class SimScheduler(Protocol):
     name: str
+    resizes: bool  # True: it resizes running containers, so it decides every slot
 
     def prepare(self, workload: Workload) -> None:
         """Learn what it needs from the workload's `history` (run once, before slot 0)."""
         ...
 
-    def place(self, view: ClusterView) -> Sequence[Launch]: ...
+    def decide(self, view: ClusterView) -> SimDecision: ...
 
     def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation: ...
 
@@ -123,3 +145,15 @@ class SimScheduler(Protocol):
     def cycle_ms(self) -> float:
         """The decision time of the last `place`, for the speed report."""
         ...
+
+
+class LaunchesOnly:
+    """For schedulers that only place: their decision is their launches."""
+
+    resizes = False
+
+    def place(self, view: ClusterView) -> Sequence[Launch]:
+        raise NotImplementedError
+
+    def decide(self, view: ClusterView) -> SimDecision:
+        return SimDecision(launches=tuple(self.place(view)))

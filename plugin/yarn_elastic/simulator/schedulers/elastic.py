@@ -14,11 +14,15 @@ A container killed for memory bumps its job's memory to the request, as Kubernet
 after an OOM: its replacement, and every later container of that job and role, gets the
 request for memory (the elastic allocation issue's rule for the live core).
 
-A container is allocated along its curve by progress (what the resize path of the elastic
-allocation issue is to do on real YARN; there the RM does not resize yet): the curve is what
-the node's ledger counts and what it enforces, and its last value holds if the container
-outlives the prediction. As on YARN, only CPU and memory are enforced; disk and network are
-planned and counted but not throttled.
+Each cycle `elastic` first resizes every running container with the pure resize planner
+(`scheduling/resize.py`: ahead of its band, never below its measured memory plus a margin,
+grown to its request when it runs above its allocation), then places with the live
+`schedule()` over commitments that already count those resizes (`committed_curve`). A
+container starts at the planner's size for its first slots. On real YARN the RM applies these
+through its container-update path (the elastic allocation issue); until that lands the live
+RM packs requests, so this is the design the live decision code is built for. As on YARN only
+CPU and memory are enforced and resized; disk and network are planned and counted along the
+band, never throttled.
 """
 
 from __future__ import annotations
@@ -39,12 +43,22 @@ from yarn_elastic.prediction.xgb_curves import CurveModel, train
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy, schedule
 from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.scheduling.resize import (
+    Resize,
+    ResizeRules,
+    RunningSize,
+    band_ahead,
+    committed_curve,
+    plan_resizes,
+    yarn_sized,
+)
 from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
 from yarn_elastic.simulator.schedulers.base import (
     Allocation,
     ClusterView,
     Launch,
     RunningContainer,
+    SimDecision,
     enforced,
 )
 
@@ -89,9 +103,13 @@ def request_curve(role: RoleSpec) -> CurveArray:
 
 
 class ElasticScheduler:
+    resizes = True  # the engine asks for a decision every slot
+
     def __init__(self, seed: int = 0, truth: bool = False,
-                 policy: PolicyFactory = minfrag_policy) -> None:
+                 policy: PolicyFactory = minfrag_policy,
+                 rules: ResizeRules | None = None) -> None:
         self.name = "oracle" if truth else "elastic"
+        self.rules = rules or ResizeRules()
         self.truth = truth
         self.policy = policy
         self.curves: dict[tuple[str, str], RoleCurve] = {}
@@ -109,12 +127,16 @@ class ElasticScheduler:
     def _role_curve(self, app: AppSpec, role: RoleSpec,
                     forecaster: Forecaster | None) -> RoleCurve:
         if forecaster is None:
-            return RoleCurve(capped(role.usage, role), True)
+            return RoleCurve(self._sized(role.usage, role), True)
         prediction, _ = forecaster.predict(
             signature_of(app), role.role, None if app.input_mb is None else app.input_mb * MB)
         if prediction is None:
             return RoleCurve(request_curve(role), False)
-        return RoleCurve(capped(np.maximum(prediction.upper, 0.0), role), True)
+        return RoleCurve(self._sized(np.maximum(prediction.upper, 0.0), role), True)
+
+    def _sized(self, curve: CurveArray, role: RoleSpec) -> CurveArray:
+        return yarn_sized(capped(curve, role), (role.request.vcores, role.request.memory_mb),
+                          self.rules)
 
     def curve_of(self, app: AppSpec, role: RoleSpec) -> RoleCurve:
         curve = self.curves[(app.id, role.role)]
@@ -126,7 +148,8 @@ class ElasticScheduler:
 
     def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation:
         curve = self.curve_of(app, role).allocation
-        return Allocation(curve, enforced(curve))
+        vcores, memory = band_ahead(curve, 0, self.rules.lead_slots)
+        return Allocation(curve, enforced(curve), size=(vcores, memory))
 
     def killed(self, app: AppSpec, role: RoleSpec) -> None:
         self.bumped.add((app.name, role.role))
@@ -136,16 +159,25 @@ class ElasticScheduler:
 
     # -- a cycle -------------------------------------------------------------------------------
 
-    def place(self, view: ClusterView) -> Sequence[Launch]:
+    def decide(self, view: ClusterView) -> SimDecision:
         began = time.perf_counter()
-        slot_ms = round(view.slot_seconds * 1000)
-        now_ms = view.slot * slot_ms
-        book = _CurveBook(self, view)
-        model = CurveDemandModel(book, now_ms, slot_ms)
-        decision = schedule(_snapshot(view, now_ms, slot_ms), self.policy(model))
-        index = {name: i for i, name in enumerate(view.node_names)}
+        resizes = plan_resizes([self._running_size(c) for c in view.running], self.rules)
+        launches: list[Launch] = []
+        if view.pending:
+            slot_ms = round(view.slot_seconds * 1000)
+            now_ms = view.slot * slot_ms
+            book = _CurveBook(self, view, resizes)
+            model = CurveDemandModel(book, now_ms, slot_ms)
+            decision = schedule(_snapshot(view, now_ms, slot_ms), self.policy(model))
+            index = {name: i for i, name in enumerate(view.node_names)}
+            launches = [Launch(p.ask, index[p.node], p.count) for p in decision.placements]
         self.last_ms = (time.perf_counter() - began) * 1000.0
-        return [Launch(p.ask, index[p.node], p.count) for p in decision.placements]
+        return SimDecision(launches, resizes)
+
+    def _running_size(self, c: RunningContainer) -> RunningSize:
+        return RunningSize(c.id, c.allocation.ledger, c.position, c.allocated,
+                           (c.role.request.vcores, c.role.request.memory_mb),
+                           c.measured_memory_mb)
 
 
 class _CurveBook:
@@ -153,10 +185,12 @@ class _CurveBook:
     made once a cycle (the table builder asks for a container's twice: its commitment and
     its end)."""
 
-    def __init__(self, scheduler: ElasticScheduler, view: ClusterView) -> None:
+    def __init__(self, scheduler: ElasticScheduler, view: ClusterView,
+                 resizes: Sequence[Resize]) -> None:
         self.scheduler = scheduler
         self.asks = {a.key: (a.app, a.role) for a in view.pending}
         self.containers = {c.id: c for c in view.running}
+        self.sizes = {r.container: r.size for r in resizes}
         self._made: dict[str, CurveArray] = {}
 
     def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None:
@@ -167,11 +201,14 @@ class _CurveBook:
         made = self._made.get(container.id)
         if made is None:
             running = self.containers[container.id]
-            # Its own allocation, which a bump after it started did not change.
+            # Its own band, which a bump after it started did not change, at the size the
+            # planner gives it now.
             predicted = self.scheduler.curves[(running.app.id, running.role.role)].predicted
-            curve = RoleCurve(running.allocation.ledger, predicted)
-            made = self._made[container.id] = _placement_curve(curve, running.role,
-                                                               running.position)
+            size = self.sizes.get(running.id, running.allocated)
+            band = committed_curve(running.allocation.ledger, running.position, size,
+                                   self.scheduler.rules)
+            made = self._made[container.id] = _placement_curve(
+                RoleCurve(band, predicted), running.role, running.position)
         return made
 
 
@@ -210,7 +247,8 @@ def _snapshot(view: ClusterView, now_ms: int, slot_ms: int) -> PictureSnapshot:
 def _container(c: RunningContainer, view: ClusterView, now_ms: int, slot_ms: int) -> Container:
     """Started `position` slots ago as far as its curve goes: a slowed container is where
     its progress is, not where the clock would put it."""
-    ledger = c.allocation.at(c.position)[0]
+    ledger = c.allocation.at(c.position)[0].copy()
+    ledger[:2] = c.allocated
     return Container(c.id, c.app.id, view.node_names[c.node], _flat(ledger),
                      now_ms - c.position * slot_ms)
 

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from yarn_elastic.scheduling.tables import FloatArray, IntArray
+from yarn_elastic.scheduling.tables import IntArray
 from yarn_elastic.simulator.schedulers.base import ClusterView
 
 FIT = 1e-6
@@ -18,10 +18,6 @@ def heartbeat_order(view: ClusterView) -> IntArray:
     count = len(view.node_names)
     order: IntArray = (np.arange(count) + view.slot) % max(count, 1)
     return order
-
-
-def fits(need: FloatArray, free: FloatArray) -> bool:
-    return bool(np.all(need <= free + FIT))
 
 
 class Timer:

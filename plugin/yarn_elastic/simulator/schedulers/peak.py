@@ -28,6 +28,7 @@ from yarn_elastic.simulator.schedulers.base import (
     Allocation,
     ClusterView,
     Launch,
+    LaunchesOnly,
     PendingAsk,
     enforced,
     flat_allocation,
@@ -35,7 +36,7 @@ from yarn_elastic.simulator.schedulers.base import (
 from yarn_elastic.simulator.schedulers.heartbeat import FIT, Timer, heartbeat_order
 
 
-class _PeakScheduler:
+class _PeakScheduler(LaunchesOnly):
     name = ""
 
     def __init__(self, seed: int = 0) -> None:

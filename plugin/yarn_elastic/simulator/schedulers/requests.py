@@ -19,12 +19,13 @@ from yarn_elastic.simulator.schedulers.base import (
     Allocation,
     ClusterView,
     Launch,
+    LaunchesOnly,
     request_allocation,
 )
-from yarn_elastic.simulator.schedulers.heartbeat import Timer, fits, heartbeat_order
+from yarn_elastic.simulator.schedulers.heartbeat import FIT, Timer, heartbeat_order
 
 
-class _RequestScheduler:
+class _RequestScheduler(LaunchesOnly):
     name = ""
 
     def __init__(self, seed: int = 0) -> None:
@@ -68,14 +69,21 @@ class CapacityScheduler(_RequestScheduler):
 
     def place(self, view: ClusterView) -> Sequence[Launch]:
         with self.timer:
-            free = view.capacity - view.ledger
+            free = (view.capacity - view.ledger)[:, :2].tolist()
+            asks = [(ask.key, ask.role.request.vcores, ask.role.request.memory_mb)
+                    for ask in view.pending]
             left = {ask.key: ask.count for ask in view.pending}
+            smallest = (min((a[1] for a in asks), default=0.0),
+                        min((a[2] for a in asks), default=0.0))
             launches = []
             for node in heartbeat_order(view).tolist():
-                for ask in view.pending:
-                    need = request_allocation(ask.role).at(0)[0]
-                    while left[ask.key] and fits(need, free[node]):
-                        free[node] -= need
-                        left[ask.key] -= 1
-                        launches.append(Launch(ask.key, node))
+                room = free[node]  # vcores and memory: all a request counts against
+                for key, vcores, memory in asks:
+                    if room[0] + FIT < smallest[0] or room[1] + FIT < smallest[1]:
+                        break  # nothing pending fits what is left here
+                    while left[key] and vcores <= room[0] + FIT and memory <= room[1] + FIT:
+                        room[0] -= vcores
+                        room[1] -= memory
+                        left[key] -= 1
+                        launches.append(Launch(key, node))
         return launches
