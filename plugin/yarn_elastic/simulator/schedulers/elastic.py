@@ -120,6 +120,7 @@ class ElasticScheduler:
 
     def prepare(self, workload: Workload) -> None:
         forecaster = None if self.truth else _forecaster(workload)
+        self._predicted: dict[tuple[str, str, float | None], RoleCurve] = {}
         for app in workload.apps:
             for role in app.roles:
                 self.curves[(app.id, role.role)] = self._role_curve(app, role, forecaster)
@@ -128,11 +129,15 @@ class ElasticScheduler:
                     forecaster: Forecaster | None) -> RoleCurve:
         if forecaster is None:
             return RoleCurve(self._sized(role.usage, role), True)
-        prediction, _ = forecaster.predict(
-            signature_of(app), role.role, None if app.input_mb is None else app.input_mb * MB)
-        if prediction is None:
-            return RoleCurve(request_curve(role), False)
-        return RoleCurve(self._sized(np.maximum(prediction.upper, 0.0), role), True)
+        signature = signature_of(app)
+        key = (signature.key, role.role, app.input_mb)
+        if key not in self._predicted:  # apps of one setting share their prediction
+            prediction, _ = forecaster.predict(
+                signature, role.role, None if app.input_mb is None else app.input_mb * MB)
+            self._predicted[key] = (
+                RoleCurve(request_curve(role), False) if prediction is None
+                else RoleCurve(self._sized(np.maximum(prediction.upper, 0.0), role), True))
+        return self._predicted[key]
 
     def _sized(self, curve: CurveArray, role: RoleSpec) -> CurveArray:
         return yarn_sized(capped(curve, role), (role.request.vcores, role.request.memory_mb),
