@@ -10,6 +10,7 @@ BENCHMARKS = (
     "benchmarks.cycle.core_only",
     "benchmarks.agent.run",
     "benchmarks.prediction.run",
+    "benchmarks.simulator.run",
 )
 
 

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from yarn_elastic.simulator.rumen import rumen_jobs
+
 KEPT_ARRAYS = {
     "clockSplits": "clock_ms", "cpuUsages": "cpu_ms", "physMemKbytes": "phys_mem_kb",
     "vmemKbytes": "vmem_kb",
@@ -22,18 +24,6 @@ KEPT_COUNTERS = {
     "hdfsBytesRead": "hdfs_bytes_read", "hdfsBytesWritten": "hdfs_bytes_written",
     "fileBytesRead": "file_bytes_read", "fileBytesWritten": "file_bytes_written",
 }
-
-
-def jobs(text: str) -> Iterator[dict[str, Any]]:
-    decoder = json.JSONDecoder()
-    position = 0
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position >= len(text):
-            return
-        job, position = decoder.raw_decode(text, position)
-        yield job
 
 
 def task_rows(job: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -52,7 +42,7 @@ def task_rows(job: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def convert(text: str, max_jobs: int | None) -> dict[str, Any]:
     out = []
-    for index, job in enumerate(jobs(text)):
+    for index, job in enumerate(rumen_jobs(text)):
         if max_jobs is not None and index >= max_jobs:
             break
         out.append({

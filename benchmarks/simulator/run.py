@@ -72,7 +72,7 @@ def verdicts(summary: dict[str, Any]) -> dict[str, Any]:
         "memory_over_capacity_share": elastic["over_capacity_share"]["memory_mb"],
     }
     return {key: {"measured": value, "target": TARGETS[key],
-                  "met": value is not None and value <= TARGETS[key]}
+                  "met": bool(value is not None and value <= TARGETS[key])}
             for key, value in measured.items()}
 
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     mix_wall = results["workloads"]["elasecutor-mix"]["wall_s"]
     results["targets"]["six_schedulers_wall_s"] = {
         "measured": mix_wall, "target": TARGETS["six_schedulers_wall_s"],
-        "met": mix_wall <= TARGETS["six_schedulers_wall_s"]}
+        "met": bool(mix_wall <= TARGETS["six_schedulers_wall_s"])}
     factors = [1, 10] if args.quick else [1, 10, 29, 143]
     results["speed"] = {"cycle_cost_by_nodes": cycle_cost(open_workload("elasecutor-mix",
                                                                         args.seed),

@@ -140,10 +140,8 @@ def committed_curve(band: CurveArray, position: int, size: tuple[float, float],
         curve = np.concatenate(
             [curve, np.repeat(curve[:, -1:], position + 1 - curve.shape[1], axis=1)], axis=1)
     ahead = band_ahead(band, position, rules.lead_slots)
-    target = np.array(size)[:, None]
-    if np.any(np.array(size) > np.array(ahead) + 1e-9):
-        curve[:2, position:] = np.maximum(curve[:2, position:], target)
-    else:
-        end = position + rules.lead_slots + 1
-        curve[:2, position:end] = np.maximum(curve[:2, position:end], target)
+    for row in (CPU, MEMORY):
+        # Off its band in this dimension: held for life; on it: over the lead window only.
+        end = None if size[row] > ahead[row] + 1e-9 else position + rules.lead_slots + 1
+        curve[row, position:end] = np.maximum(curve[row, position:end], size[row])
     return curve

@@ -21,7 +21,6 @@ Between boundaries nothing changes, so one cycle per slot decides what the live 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +29,9 @@ import numpy as np
 
 from yarn_elastic.scheduling.resize import Resize
 from yarn_elastic.scheduling.tables import FloatArray
-from yarn_elastic.simulator.contention import progress_rate, share_node
 from yarn_elastic.simulator.fleet import CurveTable, Fleet
-from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
+from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload, first_slot
+from yarn_elastic.simulator.nodemanager import TOLERANCE, memory_victims, share
 from yarn_elastic.simulator.results import AppOutcome, SchedulerRun
 from yarn_elastic.simulator.schedulers.base import (
     Allocation,
@@ -41,11 +40,11 @@ from yarn_elastic.simulator.schedulers.base import (
     PendingAsk,
     RunningContainer,
     SimScheduler,
+    booked,
 )
 
 LOG = logging.getLogger("yarn_elastic.simulator")
 MEMORY, COMPRESSIBLE = 1, (0, 2, 3)
-TOLERANCE = 1e-6
 
 
 class SimulationError(RuntimeError):
@@ -61,6 +60,7 @@ class _AppState:
     executors_asked: bool = False
     left: int = 0  # executor containers still to finish
     finish_s: float | None = None
+    last_done_s: float = 0.0  # the latest executor finish so far
     containers: int = 0
     kills: int = 0
 
@@ -87,8 +87,7 @@ class Engine:
         self.slot_s = workload.slot_seconds
         self.names = tuple(f"{g.name}-{i}" for g in workload.nodes for i in range(g.count))
         self.capacity = np.array([g.capacity for g in workload.nodes for _ in range(g.count)])
-        self.apps = [_AppState(a, math.ceil(a.arrival_s / self.slot_s - TOLERANCE))
-                     for a in workload.apps]
+        self.apps = [_AppState(a, first_slot(a.arrival_s, self.slot_s)) for a in workload.apps]
         self.pending: dict[str, PendingAsk] = {}
         self.running: list[RunningContainer] = []
         self.last_used = np.zeros_like(self.capacity)
@@ -98,6 +97,7 @@ class Engine:
         self.launches: list[tuple[int, str, str, int]] = []
         self.on_slot = on_slot
         self.max_slots = max_slots or _slot_limit(workload)
+        self.automatic_limit = max_slots is None  # a safety stop, not the caller's choice
         share = workload.am_share if am_share is None else am_share
         self.am_limit = share * self.capacity.sum(axis=0)[:2]
         self._asks = 0
@@ -127,7 +127,7 @@ class Engine:
             slot += 1
             if self.on_slot is not None:
                 self.on_slot(slot, self.max_slots)
-        if slot >= self.max_slots:
+        if slot >= self.max_slots and self.automatic_limit:
             LOG.warning("%s: stopped at the slot limit (%d) with apps unfinished",
                         self.scheduler.name, self.max_slots)
         return self._result(time.perf_counter() - began)
@@ -203,8 +203,11 @@ class Engine:
                 raise SimulationError(f"{self.scheduler.name}: launch {launch} does not match "
                                       f"a pending ask")
             allocation = self.scheduler.allocation(ask.app, ask.role)
-            need = allocation.at(0)[0] * launch.count
-            if np.any(ledger[launch.node] + need > self.capacity[launch.node] + TOLERANCE):
+            need = booked(allocation) * launch.count
+            # What YARN holds, vcores and memory: disk and network are a scheduler's own
+            # accounting, which it may take over capacity (they are only slowed).
+            if np.any(ledger[launch.node, :2] + need[:2] > self.capacity[launch.node, :2]
+                      + TOLERANCE):
                 raise SimulationError(
                     f"{self.scheduler.name}: {launch.count} x {ask.key} would over-commit node "
                     f"{self.names[launch.node]} (ledger {ledger[launch.node].tolist()} + "
@@ -268,7 +271,9 @@ class Engine:
         if self.running:
             fleet = self._fleet()
             usage, ledger, limit = fleet.now()
-            got, rates, over[list(COMPRESSIBLE)] = self._share(fleet, usage, limit)
+            columns = list(COMPRESSIBLE)
+            got, rates, over[columns] = share(usage[:, columns], limit[:, columns], fleet.node,
+                                              self.capacity[:, columns])
             used[:, list(COMPRESSIBLE)] = fleet.per_node(got, len(self.names))
             used[:, MEMORY] = fleet.per_node(usage[:, [MEMORY]], len(self.names))[:, 0]
             allocated = ledger.sum(axis=0)
@@ -279,27 +284,17 @@ class Engine:
         self.record.over.append(over)
 
     def _memory_kills(self, slot: int) -> bool:
-        """Kill what the NodeManager would; True if some node's memory was over capacity."""
+        """Kill what the NodeManagers would; True if some node's memory was over capacity."""
         if not self.running:
             return False
         fleet = self._fleet()
         usage, _, limit = fleet.now()
-        memory = usage[:, MEMORY]
-        doomed = memory > limit[:, MEMORY] + TOLERANCE
-        on_node = np.bincount(fleet.node, weights=np.where(doomed, 0.0, memory),
-                              minlength=len(self.names))
-        crowded = np.flatnonzero(on_node > self.capacity[:, MEMORY] + TOLERANCE)
-        for node in crowded.tolist():
-            excess = on_node[node] - self.capacity[node, MEMORY]
-            here = np.flatnonzero((fleet.node == node) & ~doomed)
-            for row in sorted(here.tolist(), key=lambda r: -fleet.containers[r].order):
-                if excess <= TOLERANCE:
-                    break
-                doomed[row] = True
-                excess -= memory[row]
+        order = np.array([c.order for c in fleet.containers], dtype=np.int64)
+        doomed, crowded = memory_victims(usage[:, MEMORY], limit[:, MEMORY], fleet.node,
+                                         order, self.capacity[:, MEMORY])
         for row in np.flatnonzero(doomed).tolist():
             self._kill(fleet.containers[row], slot)
-        return bool(crowded.size)
+        return crowded
 
     def _kill(self, container: RunningContainer, slot: int) -> None:
         self.running.remove(container)
@@ -311,33 +306,24 @@ class Engine:
             app.am_start_slot = None if not app.executors_asked else app.am_start_slot
         self._new_ask(container.app_index, container.role, 1, slot)
 
-    def _share(self, fleet: Fleet, usage: FloatArray, limit: FloatArray
-               ) -> tuple[FloatArray, FloatArray, np.ndarray]:
-        """What each container gets of CPU, disk and network, its progress rate, and which of
-        the three some node was asked for more of than it has."""
-        wants = usage[:, list(COMPRESSIBLE)]
-        capped = np.minimum(wants, limit[:, list(COMPRESSIBLE)])
-        capacity = self.capacity[:, list(COMPRESSIBLE)]
-        over = np.any(fleet.per_node(wants, len(self.names)) > capacity + TOLERANCE, axis=0)
-        got = capped.copy()
-        crowded = np.any(fleet.per_node(capped, len(self.names)) > capacity + TOLERANCE, axis=1)
-        for node in np.flatnonzero(crowded).tolist():
-            rows = np.flatnonzero(fleet.node == node)
-            got[rows] = share_node(capped[rows], capacity[node])
-        return got, progress_rate(got, wants), over
-
     def _advance(self, slot: int, fleet: Fleet, rates: FloatArray, memory: FloatArray) -> None:
         before = fleet.progress
         fleet.progress = before + rates
         done = ~fleet.is_am & (fleet.progress >= fleet.length - TOLERANCE)
+        finished_apps = []
         for row in np.flatnonzero(done).tolist():
             app = self.apps[fleet.containers[row].app_index]
-            done_s = (slot + (fleet.length[row] - before[row]) / max(rates[row], TOLERANCE)
-                      ) * self.slot_s
+            done_s = float((slot + (fleet.length[row] - before[row])
+                            / max(rates[row], TOLERANCE)) * self.slot_s)
             app.left -= 1
+            app.last_done_s = max(app.last_done_s, done_s)  # the latest, whatever the row order
             if app.left == 0:
-                app.finish_s = done_s
+                app.finish_s = app.last_done_s
+                finished_apps.append(fleet.containers[row].app_index)
         fleet.write_back(memory)
+        for index in finished_apps:  # a re-asked AM of a finished app is not wanted any more
+            for key in [k for k, a in self.pending.items() if a.app_index == index]:
+                del self.pending[key]
         if done.any():
             finished = {id(c) for c, gone in zip(fleet.containers, done.tolist(), strict=True)
                         if gone or self.apps[c.app_index].finish_s is not None}

@@ -7,6 +7,7 @@ progress when nothing slows it. After its last slot the container is done.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,11 @@ USAGE_KEYS = ("cpu_vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
 AM_ROLE = "am"
 # CapacityScheduler's yarn.scheduler.capacity.maximum-am-resource-percent default.
 DEFAULT_AM_SHARE = 0.1
+
+
+def first_slot(seconds: float, slot_seconds: float) -> int:
+    """The slot boundary at or after `seconds`: where the engine first sees an arrival."""
+    return math.ceil(seconds / slot_seconds - 1e-9)
 
 
 @dataclass(frozen=True)

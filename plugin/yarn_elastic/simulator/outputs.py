@@ -24,7 +24,7 @@ from yarn_elastic.simulator.results import SchedulerRun
 
 
 def _rounded(value: float, digits: int = 4) -> float | None:
-    return None if not math.isfinite(value) else round(value, digits)
+    return None if not math.isfinite(value) else round(float(value), digits)
 
 
 def _horizon(run: SchedulerRun) -> int:

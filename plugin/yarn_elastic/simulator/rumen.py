@@ -74,6 +74,12 @@ def compact_jobs(text: str) -> Iterator[dict[str, Any]]:
         if isinstance(body, dict) and body.get("format") == COMPACT_FORMAT:
             yield from body["jobs"]
             return
+    for job in rumen_jobs(text):
+        yield compact_job(job)
+
+
+def rumen_jobs(text: str) -> Iterator[dict[str, Any]]:
+    """The job objects of a Rumen trace: pretty-printed JSON objects, one after another."""
     decoder = json.JSONDecoder()
     position = 0
     while True:
@@ -82,7 +88,7 @@ def compact_jobs(text: str) -> Iterator[dict[str, Any]]:
         if position >= len(text):
             return
         job, position = decoder.raw_decode(text, position)
-        yield compact_job(job)
+        yield job
 
 
 def compact_job(job: Mapping[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,15 @@ class Allocation:
         return self.ledger[:, column], self.limit[:, column]
 
 
+def booked(allocation: Allocation) -> FloatArray:
+    """What a container is counted for in its first slot: its ledger there, with its start
+    size for vcores and memory when it has one."""
+    need: FloatArray = allocation.at(0)[0].copy()
+    if allocation.size is not None:
+        need[:2] = allocation.size
+    return need
+
+
 def flat_allocation(ledger: FloatArray, limit: FloatArray) -> Allocation:
     return Allocation(ledger.reshape(-1, 1).astype(np.float64),
                       limit.reshape(-1, 1).astype(np.float64))
@@ -109,7 +118,7 @@ class ClusterView:
     capacity: FloatArray  # (N, 4)
     ledger: FloatArray  # (N, 4) what is given out now, by the running containers' ledgers
     used: FloatArray  # (N, 4) what the nodes measured in the last slot
-    pending: Sequence[PendingAsk]  # by app arrival, then ask order
+    pending: Sequence[PendingAsk]  # in ask order (re-asks after kills come last)
     running: Sequence[RunningContainer]
 
 

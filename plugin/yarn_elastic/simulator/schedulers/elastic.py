@@ -113,6 +113,8 @@ class ElasticScheduler:
         self.truth = truth
         self.policy = policy
         self.curves: dict[tuple[str, str], RoleCurve] = {}
+        self._predicted: dict[tuple[object, ...], RoleCurve] = {}
+        self._largest = np.full(4, np.inf)
         self.bumped: set[tuple[str, str]] = set()  # (job name, role) killed for memory
         self.last_ms = 0.0
 
@@ -120,7 +122,10 @@ class ElasticScheduler:
 
     def prepare(self, workload: Workload) -> None:
         forecaster = None if self.truth else _forecaster(workload)
-        self._predicted: dict[tuple[str, str, float | None], RoleCurve] = {}
+        self._predicted = {}
+        # Disk and network are compressible: planned above every node's capacity, a curve
+        # could never be placed, while in fact it would only run slower.
+        self._largest = np.max([g.capacity for g in workload.nodes], axis=0)
         for app in workload.apps:
             for role in app.roles:
                 self.curves[(app.id, role.role)] = self._role_curve(app, role, forecaster)
@@ -130,7 +135,7 @@ class ElasticScheduler:
         if forecaster is None:
             return RoleCurve(self._sized(role.usage, role), True)
         signature = signature_of(app)
-        key = (signature.key, role.role, app.input_mb)
+        key = (signature.key, role.role, app.input_mb, role.request)
         if key not in self._predicted:  # apps of one setting share their prediction
             prediction, _ = forecaster.predict(
                 signature, role.role, None if app.input_mb is None else app.input_mb * MB)
@@ -140,8 +145,10 @@ class ElasticScheduler:
         return self._predicted[key]
 
     def _sized(self, curve: CurveArray, role: RoleSpec) -> CurveArray:
-        return yarn_sized(capped(curve, role), (role.request.vcores, role.request.memory_mb),
-                          self.rules)
+        sized = yarn_sized(capped(curve, role), (role.request.vcores, role.request.memory_mb),
+                           self.rules)
+        sized[2:] = np.minimum(sized[2:], self._largest[2:, None])
+        return sized
 
     def curve_of(self, app: AppSpec, role: RoleSpec) -> RoleCurve:
         curve = self.curves[(app.id, role.role)]
@@ -200,7 +207,11 @@ class _CurveBook:
 
     def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None:
         spec, role = self.asks[ask.key]
-        return _placement_curve(self.scheduler.curve_of(spec, role), role, 0)
+        curve = self.scheduler.curve_of(spec, role)
+        # Counted from its first slot at the size it will start with, as the engine books it.
+        start = band_ahead(curve.allocation, 0, self.scheduler.rules.lead_slots)
+        band = committed_curve(curve.allocation, 0, start, self.scheduler.rules)
+        return _placement_curve(RoleCurve(band, curve.predicted), role, 0)
 
     def for_container(self, container: Container) -> CurveArray | None:
         made = self._made.get(container.id)
