@@ -8,11 +8,7 @@ resources are shared (`contention`), every container advances by its progress ra
 executors that reach the end of their curve finish. An app finishes with its last executor,
 and its AM ends with it. docs/simulator.md gives the semantics with examples.
 
-As in CapacityScheduler, whose behaviour ElasticScheduler keeps, AMs take at most the
-workload's `am_share` of the cluster (`yarn.scheduler.capacity.maximum-am-resource-percent`,
-0.1 by default, over vcores and memory): an AM ask waits, unseen by the scheduler, until the
-AMs running and shown leave room for it, and one AM may always run. Without it every
-scheduler can fill a cluster with AMs whose executors then never fit.
+AM asks wait within the AM share, as CapacityScheduler's do (`asks.AskQueue`).
 
 Between boundaries nothing changes, so one cycle per slot decides what the live core's
 250 ms cycles would: they would only see the same picture again.
@@ -29,6 +25,7 @@ import numpy as np
 
 from yarn_elastic.scheduling.resize import Resize
 from yarn_elastic.scheduling.tables import FloatArray
+from yarn_elastic.simulator.asks import AskQueue
 from yarn_elastic.simulator.fleet import CurveTable, Fleet
 from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload, first_slot
 from yarn_elastic.simulator.nodemanager import TOLERANCE, memory_victims, share
@@ -88,7 +85,6 @@ class Engine:
         self.names = tuple(f"{g.name}-{i}" for g in workload.nodes for i in range(g.count))
         self.capacity = np.array([g.capacity for g in workload.nodes for _ in range(g.count)])
         self.apps = [_AppState(a, first_slot(a.arrival_s, self.slot_s)) for a in workload.apps]
-        self.pending: dict[str, PendingAsk] = {}
         self.running: list[RunningContainer] = []
         self.last_used = np.zeros_like(self.capacity)
         self.record = _Record()
@@ -99,8 +95,7 @@ class Engine:
         self.max_slots = max_slots or _slot_limit(workload)
         self.automatic_limit = max_slots is None  # a safety stop, not the caller's choice
         share = workload.am_share if am_share is None else am_share
-        self.am_limit = share * self.capacity.sum(axis=0)[:2]
-        self._asks = 0
+        self.pending = AskQueue(share * self.capacity.sum(axis=0)[:2])
         self.prepare_s = 0.0
         # Whether this scheduler resizes (then it decides every slot, asks pending or not).
         self.resizes_planned = scheduler.resizes
@@ -160,34 +155,14 @@ class Engine:
             self._new_ask(index, role, role.count, slot)
 
     def _new_ask(self, index: int, role: RoleSpec, count: int, slot: int) -> None:
-        self._asks += 1
-        key = f"{self.apps[index].spec.id}/{role.role}/{self._asks}"
-        self.pending[key] = PendingAsk(key, index, self.apps[index].spec, role, count, slot)
+        self.pending.add(index, self.apps[index].spec, role, count, slot)
 
     # -- a cycle -----------------------------------------------------------------------------
 
     def _view(self, slot: int) -> ClusterView:
         return ClusterView(slot, self.slot_s, self.names, self.capacity, self._ledger_now(),
-                           self.last_used.copy(), self._active_asks(), tuple(self.running))
-
-    def _active_asks(self) -> tuple[PendingAsk, ...]:
-        """Pending asks the scheduler may see: executors all, AMs within the AM share."""
-        ams = np.zeros(2)
-        count = 0
-        for c in self.running:
-            if c.role.is_am:
-                ams += (c.role.request.vcores, c.role.request.memory_mb)
-                count += 1
-        shown = []
-        for ask in self.pending.values():
-            if ask.role.is_am:
-                need = np.array([ask.role.request.vcores, ask.role.request.memory_mb])
-                if count and np.any(ams + need > self.am_limit + TOLERANCE):
-                    continue
-                ams += need
-                count += 1
-            shown.append(ask)
-        return tuple(shown)
+                           self.last_used.copy(), self.pending.shown(self.running),
+                           tuple(self.running))
 
     def _ledger_now(self) -> FloatArray:
         if not self.running:
@@ -216,9 +191,7 @@ class Engine:
             self.launches.append((slot, ask.key, self.names[launch.node], launch.count))
             for _ in range(launch.count):
                 self._start(ask, launch.node, slot, allocation)
-            ask.count -= launch.count
-            if ask.count == 0:
-                del self.pending[ask.key]
+            self.pending.took(ask, launch.count)
 
     def _resize(self, resizes: Sequence[Resize]) -> None:
         """Apply resizes: a decrease always, an increase only where the node's ledger has
@@ -322,8 +295,7 @@ class Engine:
                 finished_apps.append(fleet.containers[row].app_index)
         fleet.write_back(memory)
         for index in finished_apps:  # a re-asked AM of a finished app is not wanted any more
-            for key in [k for k, a in self.pending.items() if a.app_index == index]:
-                del self.pending[key]
+            self.pending.drop_app(index)
         if done.any():
             finished = {id(c) for c, gone in zip(fleet.containers, done.tolist(), strict=True)
                         if gone or self.apps[c.app_index].finish_s is not None}
