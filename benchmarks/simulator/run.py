@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.simulator.run            # everything (about 15 min)
     .venv/bin/python -m benchmarks.simulator.run --quick    # the mix only, smaller scaling
 
-Writes benchmarks/results/simulator.json: per workload the summary `yarn-elastic simulate`
+Writes benchmarks/results/simulator.json, and the plots of each workload in
+benchmarks/results/simulator-<workload>/: per workload the summary `yarn-elastic simulate`
 writes (the same keys), elastic's ratios to static and tetris with the issue's targets, and
 `speed`: the wall time of all six schedulers on the mix, and the time per simulated cycle
 against the number of nodes (the mix tiled: nodes and apps times k, so the offered load stays
@@ -81,6 +82,9 @@ def compare(name: str, seed: int) -> dict[str, Any]:
     began = time.perf_counter()
     runs = replay(workload, ALL, seed)
     wall = time.perf_counter() - began
+    plots = RESULTS.parent / f"simulator-{name}"
+    plots.mkdir(exist_ok=True)
+    outputs.write_plots(runs, plots)
     body = outputs.summary(runs, lower_bound_s(workload), {
         "apps": len(workload.apps), "nodes": workload.node_count, "seed": seed,
         "wall_s": round(wall, 1)})
@@ -101,9 +105,11 @@ def cycle_cost(base: Workload, factors: list[int], slots: int) -> list[dict[str,
             began = time.perf_counter()
             run = engine.run()
             cycles = np.array(run.cycle_ms) if run.cycle_ms else np.zeros(1)
+            lived = time.perf_counter() - began - run.prepare_s
             row[name] = {"cycle_p50_ms": round(float(np.percentile(cycles, 50)), 2),
                          "cycle_p99_ms": round(float(np.percentile(cycles, 99)), 2),
-                         "slot_ms": round(1000 * (time.perf_counter() - began) / slots, 2)}
+                         "slot_ms": round(1000 * lived / slots, 2),  # learning excluded
+                         "prepare_s": round(run.prepare_s, 1)}
         print(f"{row['nodes']} nodes: " + ", ".join(
             f"{n} cycle p50 {row[n]['cycle_p50_ms']} ms" for n in SCALED), flush=True)
         rows.append(row)

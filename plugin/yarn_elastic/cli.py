@@ -27,6 +27,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "yarn_elastic.commands.simulate",
         "replay a workload under several schedulers (the live core's among them) and compare",
     ),
+    "workload": (
+        "yarn_elastic.commands.workload",
+        "write a simulator workload file: a shipped one, or a converted Rumen/SLS trace",
+    ),
     "demo": ("yarn_elastic.commands.demo", "start a local YARN cluster and run the demo jobs"),
 }
 

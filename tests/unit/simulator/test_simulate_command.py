@@ -74,3 +74,19 @@ def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for flag in ("--schedulers", "--out", "--seed", "--am-share", "--no-plots", "--quiet"):
         assert flag in text
+
+
+def test_the_workload_command_writes_a_shipped_workload_and_a_converted_trace(
+    tmp_path: Path,
+) -> None:
+    from yarn_elastic.simulator.workload import load_workload
+
+    mix = tmp_path / "mix.json.gz"
+    assert main(["workload", "real-spark", "--out", str(mix)]) == 0
+    assert len(load_workload(mix).apps) == 28
+    trace = Path(__file__).parents[2] / "data" / "prediction" / "sls-2jobs2min-task-curves.json"
+    converted = tmp_path / "trace.json"
+    assert main(["workload", "--from-rumen", str(trace), "--nodes", "4",
+                 "--out", str(converted)]) == 0
+    assert load_workload(converted).node_count == 4
+    assert main(["workload", "no-such-mix", "--out", str(mix)]) == 2
