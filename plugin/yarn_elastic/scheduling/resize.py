@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from yarn_elastic.resources import CurveArray
+from yarn_elastic.resources import CurveArray, align
 
 CPU, MEMORY = 0, 1
 
@@ -135,10 +135,7 @@ def committed_curve(band: CurveArray, position: int, size: tuple[float, float],
                     rules: ResizeRules) -> CurveArray:
     """The band from the container's start as the placement should count it, given the size
     it has (or is being resized to) now, `position` slots in."""
-    curve: CurveArray = band.copy()
-    if curve.shape[1] <= position:
-        curve = np.concatenate(
-            [curve, np.repeat(curve[:, -1:], position + 1 - curve.shape[1], axis=1)], axis=1)
+    curve: CurveArray = align(band, max(band.shape[1], position + 1)).copy()
     ahead = band_ahead(band, position, rules.lead_slots)
     for row in (CPU, MEMORY):
         # Off its band in this dimension: held for life; on it: over the lead window only.
