@@ -76,8 +76,12 @@ class Resize:
         return self.vcores, self.memory_mb
 
 
-def round_up(value: float, step: float) -> float:
-    return float(np.ceil(value / step - 1e-9) * step) if step > 0 else value
+def steps_up(values: CurveArray, step: float) -> CurveArray:
+    """Rounded up to whole steps, and at least one step: YARN gives no container less."""
+    if step <= 0:
+        return values
+    rounded: CurveArray = np.maximum(np.ceil(values / step - 1e-9), 1.0) * step
+    return rounded
 
 
 def yarn_sized(curve: CurveArray, request: tuple[float, float], rules: ResizeRules
@@ -86,9 +90,7 @@ def yarn_sized(curve: CurveArray, request: tuple[float, float], rules: ResizeRul
     (at least one step: YARN gives no container less)."""
     out: CurveArray = curve.copy()
     for row, step in ((CPU, rules.vcores_step), (MEMORY, rules.memory_step_mb)):
-        if step > 0:
-            out[row] = np.maximum(np.ceil(out[row] / step - 1e-9), 1.0) * step
-        out[row] = np.minimum(out[row], request[row])
+        out[row] = np.minimum(steps_up(out[row], step), request[row])
     return out
 
 
@@ -113,8 +115,8 @@ def target_size(running: RunningSize, rules: ResizeRules) -> tuple[float, float,
             memory = running.request[MEMORY]
             why = (f"measured RSS {measured:.0f} MB above {rules.grow_at:.0%} of its "
                    f"{running.allocated[MEMORY]:.0f} MB: grown to its request before a kill")
-    vcores = round_up(max(vcores, rules.vcores_step), rules.vcores_step)
-    memory = round_up(max(memory, rules.memory_step_mb), rules.memory_step_mb)
+    vcores = float(steps_up(np.array(vcores), rules.vcores_step))
+    memory = float(steps_up(np.array(memory), rules.memory_step_mb))
     return min(vcores, running.request[CPU]), min(memory, running.request[MEMORY]), why
 
 

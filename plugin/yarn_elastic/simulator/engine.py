@@ -97,8 +97,6 @@ class Engine:
         share = workload.am_share if am_share is None else am_share
         self.pending = AskQueue(share * self.capacity.sum(axis=0)[:2])
         self.prepare_s = 0.0
-        # Whether this scheduler resizes (then it decides every slot, asks pending or not).
-        self.resizes_planned = scheduler.resizes
         self.resize_counts = {"issued": 0, "applied": 0, "refused": 0}
         self.table = CurveTable()
         self._arrays: Fleet | None = None
@@ -113,7 +111,8 @@ class Engine:
                 slot = self._skip_idle(slot)
             self._ask(slot)
             view = self._view(slot)
-            if view.pending or self.resizes_planned:
+            # A scheduler that resizes decides every slot, asks pending or not.
+            if view.pending or self.scheduler.resizes:
                 decision = self.scheduler.decide(view)
                 self.cycle_ms.append(self.scheduler.cycle_ms())
                 self._resize(decision.resizes)
@@ -275,13 +274,12 @@ class Engine:
         self.killed += 1
         app = self.apps[container.app_index]
         app.kills += 1
-        if container.role.is_am:
-            app.am_start_slot = None if not app.executors_asked else app.am_start_slot
+        if container.role.is_am and not app.executors_asked:
+            app.am_start_slot = None  # its executors are asked once a new AM has run a slot
         self._new_ask(container.app_index, container.role, 1, slot)
 
     def _advance(self, slot: int, fleet: Fleet, rates: FloatArray, memory: FloatArray) -> None:
-        before = fleet.progress
-        fleet.progress = before + rates
+        before = fleet.advance(rates)
         done = ~fleet.is_am & (fleet.progress >= fleet.length - TOLERANCE)
         finished_apps = []
         for row in np.flatnonzero(done).tolist():

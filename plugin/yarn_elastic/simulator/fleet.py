@@ -61,6 +61,7 @@ class Fleet:
             [c.size if c.size is not None else (np.nan, np.nan) for c in containers],
             dtype=np.float64).reshape(-1, 2)
         self.rows = {id(c): row for row, c in enumerate(containers)}
+        self._now: tuple[FloatArray, FloatArray, FloatArray] | None = None
         self.table = table
 
     def __len__(self) -> int:
@@ -72,7 +73,16 @@ class Fleet:
         return position
 
     def now(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """(K, 4) each: what each container uses, is counted for, and may use, this slot."""
+        """(K, 4) each, read only: what each container uses, is counted for, and may use,
+        this slot. Kept until progress or a size changes: a slot reads them several times
+        (the view's ledger, the appliers, the kills, the sharing)."""
+        if self._now is None:
+            self._now = self._read_now()
+            for array in self._now:
+                array.setflags(write=False)
+        return self._now
+
+    def _read_now(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         table, position = self.table.array, self.position()
         usage = table[self.usage_at + position]
         ledger = table[self.ledger_at + np.minimum(position, self.ledger_length - 1)]
@@ -86,6 +96,14 @@ class Fleet:
     def resize(self, container: RunningContainer, size: tuple[float, float]) -> None:
         container.size = size
         self.size[self.rows[id(container)]] = size
+        self._now = None
+
+    def advance(self, rates: FloatArray) -> FloatArray:
+        """Move every container on by its rate; returns the progress before."""
+        before = self.progress
+        self.progress = before + rates
+        self._now = None
+        return before
 
     def per_node(self, values: FloatArray, nodes: int) -> FloatArray:
         """(nodes, R) sums of (K, R) per-container values."""

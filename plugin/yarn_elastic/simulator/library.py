@@ -22,11 +22,10 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.resources import CurveArray
-from yarn_elastic.simulator.model import AM_ROLE, USAGE_KEYS, Request
+from yarn_elastic.simulator.model import AM_ROLE, EXECUTOR_ROLE, USAGE_KEYS, Request
 
 FORMAT = "yarn-elastic spark role curves 1"
 RESOURCE = "data/spark-role-curves.json.gz"
-EXECUTOR_ROLE = "executor"
 OVERHEAD_MIN_MB = 384  # spark.{executor,driver}.minMemoryOverhead default
 OVERHEAD_FACTOR = 0.10  # spark.{executor,driver}.memoryOverheadFactor default
 

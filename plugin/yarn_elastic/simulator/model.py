@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from yarn_elastic.messages import RESOURCE_NAMES
+from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE
 from yarn_elastic.resources import CurveArray
 
+__all__ = ["AM_ROLE", "EXECUTOR_ROLE", "USAGE_KEYS"]
+
 FORMAT = "yarn-elastic-workload/1"
-USAGE_KEYS = ("cpu_vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
-AM_ROLE = "am"
+# A role's usage curves are named as the messages name resources; roles as the predictors do.
+USAGE_KEYS = RESOURCE_NAMES
 # CapacityScheduler's yarn.scheduler.capacity.maximum-am-resource-percent default.
 DEFAULT_AM_SHARE = 0.1
 
@@ -56,6 +60,11 @@ class RoleSpec:
     count: int
     request: Request
     usage: CurveArray  # (4, slots)
+
+    @property
+    def requested(self) -> np.ndarray:
+        """(4,) the request as a resource vector: nothing for disk and network."""
+        return np.array([self.request.vcores, self.request.memory_mb, 0.0, 0.0])
 
     @property
     def is_am(self) -> bool:

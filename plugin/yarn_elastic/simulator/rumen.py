@@ -159,9 +159,14 @@ def app_of(job: Mapping[str, Any], arrival_s: float, slot_seconds: int) -> AppSp
         roles.append(RoleSpec(role, len(curves), request, usage))
     am = Request(_setting(properties, "yarn.app.mapreduce.am.resource.cpu-vcores"),
                  _setting(properties, "yarn.app.mapreduce.am.resource.mb"))
-    am_usage = np.array([[am.vcores], [am.memory_mb], [0.0], [0.0]], dtype=np.float64)
     read = sum(max(int(t.get("hdfs_bytes_read", -1)), 0) for t in job["tasks"])
     return AppSpec(id=str(job["job_id"]), name=str(job["name"]), type="MAPREDUCE",
                    queue=str(job.get("queue") or "default"), user=str(job.get("user") or ""),
                    tags=(), arrival_s=arrival_s, input_mb=read / MB if read else None,
-                   roles=(RoleSpec(AM_ROLE, 1, am, am_usage), *roles))
+                   roles=(am_role(am), *roles))
+
+
+def am_role(request: Request) -> RoleSpec:
+    """The MapReduce AM: Rumen does not measure it, so it uses its request for life."""
+    usage = np.array([[request.vcores], [request.memory_mb], [0.0], [0.0]], dtype=np.float64)
+    return RoleSpec(AM_ROLE, 1, request, usage)

@@ -67,9 +67,7 @@ def request_allocation(role: RoleSpec) -> Allocation:
     """YARN's own: the request held for life; CPU capped there (cgroups, as Elasecutor's
     baselines are), memory enforced by the NodeManager, disk and network neither counted nor
     limited because YARN does not request them."""
-    request = np.array([role.request.vcores, role.request.memory_mb, 0.0, 0.0])
-    limit = np.array([role.request.vcores, role.request.memory_mb, UNLIMITED, UNLIMITED])
-    return flat_allocation(request, limit)
+    return flat_allocation(role.requested, enforced(role.requested))
 
 
 @dataclass

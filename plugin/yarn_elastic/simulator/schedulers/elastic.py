@@ -27,7 +27,6 @@ band, never throttled.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -61,6 +60,7 @@ from yarn_elastic.simulator.schedulers.base import (
     SimDecision,
     enforced,
 )
+from yarn_elastic.simulator.schedulers.heartbeat import Timer
 
 MB = float(1 << 20)
 PolicyFactory = Callable[[CurveDemandModel], Policy]
@@ -90,18 +90,6 @@ def run_of(app: AppSpec, finished_ms: int) -> Run:
                None if app.input_mb is None else app.input_mb * MB)
 
 
-def capped(curve: CurveArray, role: RoleSpec) -> CurveArray:
-    """Never above the request for CPU and memory (the elastic allocation issue's rule)."""
-    out: CurveArray = curve.copy()
-    out[0] = np.minimum(out[0], role.request.vcores)
-    out[1] = np.minimum(out[1], role.request.memory_mb)
-    return out
-
-
-def request_curve(role: RoleSpec) -> CurveArray:
-    return np.array([[role.request.vcores], [role.request.memory_mb], [0.0], [0.0]])
-
-
 class ElasticScheduler:
     resizes = True  # the engine asks for a decision every slot
 
@@ -116,7 +104,7 @@ class ElasticScheduler:
         self._predicted: dict[tuple[object, ...], RoleCurve] = {}
         self._largest = np.full(4, np.inf)
         self.bumped: set[tuple[str, str]] = set()  # (job name, role) killed for memory
-        self.last_ms = 0.0
+        self.timer = Timer()
 
     # -- learning ------------------------------------------------------------------------------
 
@@ -140,13 +128,13 @@ class ElasticScheduler:
             prediction, _ = forecaster.predict(
                 signature, role.role, None if app.input_mb is None else app.input_mb * MB)
             self._predicted[key] = (
-                RoleCurve(request_curve(role), False) if prediction is None
+                RoleCurve(role.requested[:, None], False) if prediction is None
                 else RoleCurve(self._sized(np.maximum(prediction.upper, 0.0), role), True))
         return self._predicted[key]
 
     def _sized(self, curve: CurveArray, role: RoleSpec) -> CurveArray:
-        sized = yarn_sized(capped(curve, role), (role.request.vcores, role.request.memory_mb),
-                           self.rules)
+        # Never above the request for CPU and memory (the elastic allocation issue's rule).
+        sized = yarn_sized(curve, (role.request.vcores, role.request.memory_mb), self.rules)
         sized[2:] = np.minimum(sized[2:], self._largest[2:, None])
         return sized
 
@@ -158,33 +146,34 @@ class ElasticScheduler:
         bumped[1] = role.request.memory_mb
         return RoleCurve(bumped, curve.predicted)
 
+    def start_size(self, curve: CurveArray) -> tuple[float, float]:
+        """The vcores and memory a container starts with: its band's first lead window."""
+        return band_ahead(curve, 0, self.rules.lead_slots)
+
     def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation:
         curve = self.curve_of(app, role).allocation
-        vcores, memory = band_ahead(curve, 0, self.rules.lead_slots)
-        return Allocation(curve, enforced(curve), size=(vcores, memory))
+        return Allocation(curve, enforced(curve), size=self.start_size(curve))
 
     def killed(self, app: AppSpec, role: RoleSpec) -> None:
         self.bumped.add((app.name, role.role))
 
     def cycle_ms(self) -> float:
-        return self.last_ms
+        return self.timer.last_ms
 
     # -- a cycle -------------------------------------------------------------------------------
 
     def decide(self, view: ClusterView) -> SimDecision:
-        began = time.perf_counter()
-        resizes = plan_resizes([self._running_size(c) for c in view.running], self.rules)
-        launches: list[Launch] = []
-        if view.pending:
-            slot_ms = round(view.slot_seconds * 1000)
-            now_ms = view.slot * slot_ms
-            book = _CurveBook(self, view, resizes)
-            model = CurveDemandModel(book, now_ms, slot_ms)
-            decision = schedule(_snapshot(view, now_ms, slot_ms), self.policy(model))
-            index = {name: i for i, name in enumerate(view.node_names)}
-            launches = [Launch(p.ask, index[p.node], p.count) for p in decision.placements]
-        self.last_ms = (time.perf_counter() - began) * 1000.0
-        return SimDecision(launches, resizes)
+        with self.timer:
+            resizes = plan_resizes([self._running_size(c) for c in view.running], self.rules)
+            return SimDecision(self._place(view, resizes) if view.pending else [], resizes)
+
+    def _place(self, view: ClusterView, resizes: Sequence[Resize]) -> list[Launch]:
+        slot_ms = round(view.slot_seconds * 1000)
+        now_ms = view.slot * slot_ms
+        model = CurveDemandModel(_CurveBook(self, view, resizes), now_ms, slot_ms)
+        decision = schedule(_snapshot(view, now_ms, slot_ms), self.policy(model))
+        index = {name: i for i, name in enumerate(view.node_names)}
+        return [Launch(p.ask, index[p.node], p.count) for p in decision.placements]
 
     def _running_size(self, c: RunningContainer) -> RunningSize:
         return RunningSize(c.id, c.allocation.ledger, c.position, c.allocated,
@@ -209,8 +198,8 @@ class _CurveBook:
         spec, role = self.asks[ask.key]
         curve = self.scheduler.curve_of(spec, role)
         # Counted from its first slot at the size it will start with, as the engine books it.
-        start = band_ahead(curve.allocation, 0, self.scheduler.rules.lead_slots)
-        band = committed_curve(curve.allocation, 0, start, self.scheduler.rules)
+        band = committed_curve(curve.allocation, 0, self.scheduler.start_size(curve.allocation),
+                               self.scheduler.rules)
         return _placement_curve(RoleCurve(band, curve.predicted), role, 0)
 
     def for_container(self, container: Container) -> CurveArray | None:
@@ -252,7 +241,7 @@ def _snapshot(view: ClusterView, now_ms: int, slot_ms: int) -> PictureSnapshot:
             for a in view.pending}
     asks = tuple(sorted(
         (Ask(a.key, a.app.id, 0 if a.role.is_am else 1, 0, a.count,
-             _flat(np.array([a.role.request.vcores, a.role.request.memory_mb, 0.0, 0.0])),
+             _flat(a.role.requested),
              am=a.role.is_am) for a in view.pending), key=lambda a: a.key))
     containers = tuple(sorted((_container(c, view, now_ms, slot_ms) for c in view.running),
                               key=lambda c: c.id))

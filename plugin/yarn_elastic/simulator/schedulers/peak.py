@@ -51,7 +51,7 @@ class _PeakScheduler(LaunchesOnly):
                 self.peaks[key] = np.maximum(self.peaks.get(key, seen), seen)
 
     def peak(self, app: AppSpec, role: RoleSpec) -> FloatArray:
-        request = np.array([role.request.vcores, role.request.memory_mb, 0.0, 0.0])
+        request = role.requested
         seen = self.peaks.get((app.name, role.role))
         if seen is None:
             return request
