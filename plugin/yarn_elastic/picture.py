@@ -141,7 +141,8 @@ class ClusterPicture:
             self._on_node.setdefault(container.node, {})[container.id] = container
             self._touch(container.node)
             if not is_am_container(container.id):
-                vcores, memory = container.allocated[0][0], container.allocated[1][0]
+                asked = container.request or container.allocated  # a resize must not rename it
+                vcores, memory = asked[0][0], asked[1][0]
                 seen = self._executor_size.get(container.app, (vcores, memory))
                 self._executor_size[container.app] = (max(vcores, seen[0]), max(memory, seen[1]))
 

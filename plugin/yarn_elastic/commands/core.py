@@ -16,11 +16,16 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
 from yarn_elastic.prediction import config as prediction_config
+from yarn_elastic.scheduling import config as scheduling_config
 from yarn_elastic.settings import Key, positive_int
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
+
+if TYPE_CHECKING:
+    from yarn_elastic.prediction.live import LiveBands
 
 LOG = logging.getLogger("yarn_elastic.core")
 
@@ -125,12 +130,16 @@ def build_router(
     router = Router()
     depository = add_depository_routes(router, conf)
     recorder = recorder_from_conf(conf, depository.store)
+    bands = None
     if recorder is not None:
         service.on_finished = recorder.finished
+        bands = elastic_inputs(service, conf, recorder.models, depository.store)
 
     def status(_request: Request) -> Response:
         learning = None if recorder is None else recorder.status()
-        return json_response(200, service.status() | {"prediction": learning})
+        live = None if bands is None else bands.status()
+        return json_response(200, service.status() | {"prediction": learning,
+                                                      "live_bands": live})
 
     router.add("GET", "/ws/v1/elastic/status", status)
 
@@ -145,6 +154,11 @@ def build_router(
              "node": d.placement.node, "count": d.placement.count,
              "score": round(d.placement.score, 6)}
             for d in service.decisions_since(since)
+        ], "resizes": [
+            {"seq": r.seq, "time_ms": r.time_ms, "container": r.resize.container,
+             "version": r.resize.version, "vcores": r.resize.vcores,
+             "memory_mb": r.resize.memory_mb, "reason": r.resize.reason}
+            for r in service.resizes_since(since)
         ]})
 
     router.add("GET", "/ws/v1/elastic/decisions", decisions)
@@ -152,7 +166,34 @@ def build_router(
     # prediction.md, estimator.md).
     estimator = add_estimator_routes(router, conf, db_path=depository.store.path)
     closers = [estimator.store.close, depository.store.close]
-    return router, closers if recorder is None else [recorder.stop, *closers]
+    if recorder is not None:
+        closers.insert(0, recorder.stop)
+    if bands is not None:
+        closers.insert(0, bands.stop)
+    return router, closers
+
+
+def elastic_inputs(service: object, conf: Mapping[str, str], models: object,
+                   usage: object) -> LiveBands | None:
+    """Give the service predicted bands, the resize rules and the agents' measured memory,
+    unless yarn.elastic.demand.curves=requested; returns the started band book."""
+    from yarn_elastic.depository.store import UsageStore
+    from yarn_elastic.endpoint.service import CoreService, ElasticInputs
+    from yarn_elastic.prediction.live import LiveBands
+    from yarn_elastic.prediction.model_store import ModelStore
+    from yarn_elastic.scheduling import config as scheduling_config
+
+    assert isinstance(service, CoreService) and isinstance(models, ModelStore)
+    assert isinstance(usage, UsageStore)
+    if scheduling_config.DEMAND.read(conf) != "predicted":
+        LOG.info("%s=requested: the core places by the RM's requests and resizes nothing",
+                 scheduling_config.DEMAND.name)
+        return None
+    bands = LiveBands(models, prediction_config.SLOT_SECONDS.read(conf))
+    bands.start()
+    service.elastic = ElasticInputs(bands, scheduling_config.resize_rules(conf),
+                                    usage.latest_memory_mb)
+    return bands
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         conf = load_conf(args.conf_dir)
-        for key in (*KEYS, *prediction_config.KEYS):
+        for key in (*KEYS, *prediction_config.KEYS, *scheduling_config.KEYS):
             key.read(conf)  # every bad value is reported before anything starts
         port = args.port if args.port is not None else PORT.read(conf)
         token_path = args.auth_token_file or (

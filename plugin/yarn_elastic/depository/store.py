@@ -87,6 +87,9 @@ class UsageStore:
         self._lock = threading.Lock()
         self._container_keys: dict[str, int] = {}
         self._node_keys: dict[str, int] = {}
+        # The newest (ts_ms, rss bytes) of each container, kept in memory for the scheduling
+        # cycle, which must not query the database (see `latest_memory_mb`).
+        self._latest_rss: dict[str, tuple[int, int]] = {}
         with self._lock:
             self._create_schema()
 
@@ -133,7 +136,21 @@ class UsageStore:
                 raise
             # Keys are cached only once committed: a rolled-back insert must not be remembered.
             self._container_keys.update(new_keys)
+            for sample in report.samples:
+                container, ts_ms, rss = sample[0], sample[1], sample[3]
+                seen = self._latest_rss.get(container)
+                if seen is None or ts_ms >= seen[0]:
+                    self._latest_rss[container] = (ts_ms, rss)
             return IngestResult(duplicate=False, samples_stored=stored)
+
+    def latest_memory_mb(self, now_ms: int, max_age_ms: int = 60_000) -> dict[str, float]:
+        """Each container's last measured RSS in MB, for those measured within `max_age_ms`
+        (older ones are forgotten: the container has ended, or its agent is gone)."""
+        with self._lock:
+            stale = [c for c, (ts, _) in self._latest_rss.items() if now_ms - ts > max_age_ms]
+            for container in stale:
+                del self._latest_rss[container]
+            return {c: rss / float(1 << 20) for c, (_, rss) in self._latest_rss.items()}
 
     def _node_key(self, node: str) -> int:
         key = self._node_keys.get(node)

@@ -13,23 +13,30 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from yarn_elastic import __version__
 from yarn_elastic.messages import (
+    CAPABILITY_RESIZE,
     SCHEMA,
+    SUPPORTED_SCHEMAS,
     CycleReply,
     CycleRequest,
+    Hello,
     HelloReply,
     MessageError,
     Placement,
+    Resize,
     decode_request,
     encode_reply,
     parse_json,
 )
-from yarn_elastic.picture import ClusterPicture, FinishedApp
+from yarn_elastic.picture import ClusterPicture, FinishedApp, PictureSnapshot
 from yarn_elastic.scheduling import Policy, schedule
+from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.scheduling.elastic import BandLookup, ElasticDemand
+from yarn_elastic.scheduling.resize import ResizeRules
 from yarn_elastic.scheduling.tables import TableCache
 
 LOG = logging.getLogger(__name__)
@@ -64,6 +71,8 @@ class DecisionLog:
 
     def __init__(self, size: int) -> None:
         self.size = max(0, size)
+        # Resizes are a few per container's life, not thousands a cycle: kept as objects.
+        self._resizes: deque[LoggedResize] = deque(maxlen=self.size)
         self._cycles: deque[_LoggedCycle] = deque()
         self._count = 0
 
@@ -93,6 +102,39 @@ class DecisionLog:
             for fields in cycle.placements
         ]
 
+    def add_resizes(self, seq: int, time_ms: int, resizes: tuple[Resize, ...]) -> None:
+        self._resizes.extend(LoggedResize(seq, time_ms, r) for r in resizes)
+
+    def resizes_since(self, seq: int) -> list[LoggedResize]:
+        return [r for r in self._resizes if r.seq > seq]
+
+
+@dataclass(frozen=True)
+class LoggedResize:
+    seq: int
+    time_ms: int
+    resize: Resize
+
+
+@dataclass(frozen=True)
+class ElasticInputs:
+    """What the core places and resizes by beyond the RM's numbers: predicted bands, the
+    resize rules, and the agents' last measured memory per container (MB, by container id,
+    for the cycle at `now_ms`). Each must answer from memory: they are read inside the cycle.
+    """
+
+    bands: BandLookup
+    rules: ResizeRules
+    measured_memory_mb: Callable[[int], Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class Session:
+    """What the connected shim and this core agreed in hello."""
+
+    schema: int = SCHEMA
+    resizing: bool = False
+
 
 @dataclass
 class CoreStats:
@@ -102,6 +144,7 @@ class CoreStats:
     last_cycle_ms: int | None = None  # wall clock of the last cycle served
     last_decide_ms: float = 0.0
     rm_id: str | None = None
+    resizes: int = 0  # resizes sent to the shim
 
 
 class CoreService:
@@ -111,8 +154,11 @@ class CoreService:
         decision_log_size: int = 100_000,
         summary_every: int = 100,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        elastic: ElasticInputs | None = None,
     ) -> None:
         self.policy = policy
+        self.elastic = elastic
+        self.session = Session()
         self.picture = ClusterPicture()
         self.stats = CoreStats()
         self._log = DecisionLog(decision_log_size)
@@ -142,17 +188,32 @@ class CoreService:
             request = decode_request(data)
         except MessageError as exc:
             self.stats.errors += 1
-            if _schema_of(data) not in (None, SCHEMA) and _type_of(data) == "hello":
-                LOG.warning("shim speaks schema %s, this core %s", _schema_of(data), SCHEMA)
+            if _schema_of(data) not in (None, *SUPPORTED_SCHEMAS) and _type_of(data) == "hello":
+                LOG.warning("shim speaks schema %s, this core %s to %s", _schema_of(data),
+                            SUPPORTED_SCHEMAS[0], SCHEMA)
                 return encode_reply(
                     HelloReply(__version__, "incompatible", f"core speaks schema {SCHEMA}")
                 )
             LOG.warning("rejected a message from the shim: %s", exc)
-            return encode_reply(CycleReply(_seq_of(data), "error", str(exc)), started)
+            return encode_reply(CycleReply(_seq_of(data), "error", str(exc),
+                                           schema=self.session.schema), started)
         if isinstance(request, CycleRequest):
             return encode_reply(self.cycle(request), started)
-        LOG.info("shim %s (rm_id %s) connected", request.shim_version, request.rm_id)
-        return encode_reply(HelloReply(__version__, "ok"))
+        return encode_reply(self.hello(request))
+
+    def hello(self, hello: Hello) -> HelloReply:
+        """Agree on the shim's schema and on what both sides can do beyond placements."""
+        resizing = (CAPABILITY_RESIZE in hello.capabilities and self.elastic is not None)
+        self.session = Session(hello.schema, resizing)
+        LOG.info("shim %s (rm_id %s, schema %d) connected; %s", hello.shim_version,
+                 hello.rm_id, hello.schema,
+                 "running containers are resized along their predicted bands" if resizing
+                 else "placements only, over the RM's requests"
+                 + ("" if self.elastic is not None else " (predicted curves are off)")
+                 + ("" if CAPABILITY_RESIZE in hello.capabilities
+                    else " (the shim applies no resizes)"))
+        return HelloReply(__version__, "ok", schema=hello.schema,
+                          capabilities=(CAPABILITY_RESIZE,) if resizing else ())
 
     def cycle(self, request: CycleRequest) -> CycleReply:
         outcome = self.picture.apply(request)
@@ -168,7 +229,8 @@ class CoreService:
             self.on_finished(outcome.finished)
         if self._cache_policy is not self.policy:  # a swapped policy starts a fresh cache
             self._cache, self._cache_policy = TableCache(), self.policy
-        decision = schedule(self.picture.snapshot(), self.policy, cache=self._cache)
+        snapshot = self.picture.snapshot()
+        decision = schedule(snapshot, self._cycle_policy(snapshot), cache=self._cache)
         if request.kind == "full":
             freeze_long_lived()  # the new picture and the arrays kept for it
         self.stats.last_decide_ms = decision.decide_ms
@@ -185,11 +247,29 @@ class CoreService:
                 self.stats.cycles, self.stats.errors, self.stats.need_full,
                 self.picture.sizes(), decision.decide_ms,
             )
-        return CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms)
+        self.stats.resizes += len(decision.resizes)
+        self._log.add_resizes(request.seq, now, decision.resizes)
+        return CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms,
+                          resizes=decision.resizes, schema=self.session.schema)
+
+    def _cycle_policy(self, snapshot: PictureSnapshot) -> Policy:
+        """The policy as it places this cycle: over predicted bands, with resizes, when the
+        shim applies them; over the RM's numbers otherwise (placing by bands without shrinking
+        the containers would only wait on the RM's ledger)."""
+        if self.elastic is None or not self.session.resizing:
+            return self.policy
+        demand = ElasticDemand(snapshot, self.elastic.bands, self.elastic.rules,
+                               self.elastic.measured_memory_mb(snapshot.now_ms))
+        return replace(self.policy, demand_model=CurveDemandModel(
+            demand, snapshot.now_ms, snapshot.slot_ms))
 
     def decisions_since(self, seq: int) -> list[LoggedPlacement]:
         with self._lock:
             return self._log.since(seq)
+
+    def resizes_since(self, seq: int) -> list[LoggedResize]:
+        with self._lock:
+            return self._log.resizes_since(seq)
 
     def status(self) -> dict[str, object]:
         with self._lock:
@@ -206,6 +286,8 @@ class CoreService:
                 "last_decide_ms": round(self.stats.last_decide_ms, 3),
                 "picture": self.picture.sizes(),
                 "decisions_logged": len(self._log),
+                "resizes": self.stats.resizes,
+                "session": {"schema": self.session.schema, "resizing": self.session.resizing},
             }
 
 

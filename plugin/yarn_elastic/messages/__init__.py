@@ -1,4 +1,4 @@
-"""The shim <-> core messages of docs/interface.md (schema 1): `schema` (frozen, typed
+"""The shim <-> core messages of docs/interface.md (schema 2): `schema` (frozen, typed
 dataclasses), `decode` and `encode`.
 
 Decoding is strict where the contract says so (missing field, wrong type, empty curve, other
@@ -16,11 +16,14 @@ from yarn_elastic.messages.decode import (
 )
 from yarn_elastic.messages.encode import encode_curves, encode_message, encode_reply
 from yarn_elastic.messages.schema import (
+    CAPABILITIES,
+    CAPABILITY_RESIZE,
     HELLO_STATUSES,
     REPLY_STATUSES,
     REQUEST_KINDS,
     RESOURCE_NAMES,
     SCHEMA,
+    SUPPORTED_SCHEMAS,
     App,
     Ask,
     Container,
@@ -36,11 +39,13 @@ from yarn_elastic.messages.schema import (
     Placement,
     Reply,
     Request,
+    Resize,
     flat,
     is_am_container,
 )
 
 __all__ = [
+    "CAPABILITIES", "CAPABILITY_RESIZE", "SUPPORTED_SCHEMAS", "Resize",
     "HELLO_STATUSES", "REPLY_STATUSES", "REQUEST_KINDS", "RESOURCE_NAMES", "SCHEMA", "App", "Ask",
     "Container", "Curves", "CycleReply", "CycleRequest", "Hello", "HelloReply", "Locality",
     "Message", "MessageError", "Node", "Placement", "Reply", "Request", "decode_curves",

@@ -17,6 +17,7 @@ from yarn_elastic.messages.schema import (
     REQUEST_KINDS,
     RESOURCE_NAMES,
     SCHEMA,
+    SUPPORTED_SCHEMAS,
     App,
     Ask,
     Container,
@@ -31,6 +32,7 @@ from yarn_elastic.messages.schema import (
     Node,
     Placement,
     Request,
+    Resize,
 )
 
 T = TypeVar("T")
@@ -111,8 +113,13 @@ class _Fields:
                 )
         return tuple(str(item) for item in items)
 
-    def objects(self, field: str, decode: Callable[[_Fields], T]) -> tuple[T, ...]:
-        items = self._list(field, None)
+    def optional(self, field: str) -> object:
+        """The raw value, None when the field is missing or null."""
+        return self._raw.get(field)
+
+    def objects(self, field: str, decode: Callable[[_Fields], T],
+                default: Sequence[object] | None = None) -> tuple[T, ...]:
+        items = self._list(field, default)
         name = self._name(field)
         return tuple(decode(_Fields(item, f"{name}[{i}]")) for i, item in enumerate(items))
 
@@ -258,6 +265,8 @@ def _container(f: _Fields) -> Container:
         node=f.string("node"),
         allocated=f.curves("allocated"),
         start_ms=f.integer("start_ms"),
+        request=None if f.optional("request") is None else f.curves("request"),
+        version=f.integer("version", minimum=0, default=0),
     )
 
 
@@ -292,7 +301,18 @@ def _placement(f: _Fields) -> Placement:
     )
 
 
+def _resize(f: _Fields) -> Resize:
+    return Resize(
+        container=f.string("container"),
+        version=f.integer("version", minimum=0),
+        vcores=f.integer("vcores", minimum=1),
+        memory_mb=f.integer("memory_mb", minimum=1),
+        reason=f.string("reason"),
+    )
+
+
 def _cycle_reply(f: _Fields) -> CycleReply:
+    schema = f.integer("schema")
     return CycleReply(
         seq=f.integer("seq"),
         status=f.choice("status", REPLY_STATUSES),
@@ -300,18 +320,29 @@ def _cycle_reply(f: _Fields) -> CycleReply:
         placements=f.objects("placements", _placement),
         decide_ms=f.number("decide_ms"),
         handle_ms=f.optional_number("handle_ms"),
+        resizes=f.objects("resizes", _resize, default=()) if schema >= 2 else (),
+        schema=schema,
     )
 
 
 def _hello(f: _Fields) -> Hello:
-    return Hello(rm_id=f.string("rm_id"), shim_version=f.string("shim_version"))
+    schema = f.integer("schema")
+    return Hello(
+        rm_id=f.string("rm_id"),
+        shim_version=f.string("shim_version"),
+        capabilities=f.strings("capabilities", default=()) if schema >= 2 else (),
+        schema=schema,
+    )
 
 
 def _hello_reply(f: _Fields) -> HelloReply:
+    schema = f.integer("schema")
     return HelloReply(
         core_version=f.string("core_version"),
         status=f.choice("status", HELLO_STATUSES),
         message=f.string("message"),
+        schema=schema,
+        capabilities=f.strings("capabilities", default=()) if schema >= 2 else (),
     )
 
 
@@ -340,13 +371,15 @@ def message_type(raw: Mapping[str, Any]) -> str:
     """The `type` of a parsed message, after checking its `schema`."""
     fields = _Fields(dict(raw), "")
     schema = fields.integer("schema")
-    if schema != SCHEMA:
-        raise MessageError(f"schema: this core speaks schema {SCHEMA}, the message has {schema}")
+    if schema not in SUPPORTED_SCHEMAS:
+        raise MessageError(
+            f"schema: this core speaks schemas {SUPPORTED_SCHEMAS[0]} to {SCHEMA}, the message"
+            f" has {schema}")
     return fields.choice("type", tuple(_DECODERS))
 
 
 def decode_message(data: bytes | bytearray | str) -> Message:
-    """Decode any schema-1 message (requests and replies alike)."""
+    """Decode any message of a schema this core speaks (requests and replies alike)."""
     raw = parse_json(data)
     kind = message_type(raw)
     return _DECODERS[kind](_Fields(raw, ""))

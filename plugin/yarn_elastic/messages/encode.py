@@ -12,6 +12,7 @@ from typing import Any
 
 from yarn_elastic.messages.schema import (
     SCHEMA,
+    Container,
     Curves,
     CycleReply,
     CycleRequest,
@@ -24,6 +25,8 @@ from yarn_elastic.messages.schema import (
 
 def _number(value: float) -> int | float:
     """Whole numbers go out as JSON integers: shorter, and Java reads them as either."""
+    if isinstance(value, int):
+        return value
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
@@ -33,36 +36,45 @@ def encode_curves(curves: Curves) -> list[list[int | float]]:
 
 def _to_json(message: Message) -> dict[str, Any]:
     if isinstance(message, CycleReply):
-        reply = {
-            "schema": SCHEMA,
+        reply: dict[str, Any] = {
+            "schema": message.schema,
             "type": "cycle_reply",
             "seq": message.seq,
             "status": message.status,
             "message": message.message,
             "decide_ms": round(message.decide_ms, 3),
-            "placements": [
-                {"ask": p.ask, "node": p.node, "count": p.count, "score": round(p.score, 6)}
-                for p in message.placements
-            ],
         }
+        if message.schema >= 2:
+            reply["resizes"] = [dataclasses.asdict(r) for r in message.resizes]
+        # `placements` last: the fast encoder splices the list in at the end.
+        reply["placements"] = [
+            {"ask": p.ask, "node": p.node, "count": p.count, "score": round(p.score, 6)}
+            for p in message.placements
+        ]
         if message.handle_ms is not None:
             reply["handle_ms"] = round(message.handle_ms, 3)
         return reply
     if isinstance(message, HelloReply):
-        return {
+        hello_reply: dict[str, Any] = {
             "schema": message.schema,
             "type": "hello_reply",
             "core_version": message.core_version,
             "status": message.status,
             "message": message.message,
         }
+        if message.schema >= 2:
+            hello_reply["capabilities"] = list(message.capabilities)
+        return hello_reply
     if isinstance(message, Hello):
-        return {
-            "schema": SCHEMA,
+        hello: dict[str, Any] = {
+            "schema": message.schema,
             "type": "hello",
             "rm_id": message.rm_id,
             "shim_version": message.shim_version,
         }
+        if message.schema >= 2:
+            hello["capabilities"] = list(message.capabilities)
+        return hello
     return _cycle_request_json(message)
 
 
@@ -120,18 +132,20 @@ def _cycle_request_json(r: CycleRequest) -> dict[str, Any]:
             }
             for a in r.asks
         ],
-        "containers": [
-            {
-                "id": c.id,
-                "app": c.app,
-                "node": c.node,
-                "allocated": encode_curves(c.allocated),
-                "start_ms": c.start_ms,
-            }
-            for c in r.containers
-        ],
+        "containers": [_container_json(c) for c in r.containers],
         "removed_containers": list(r.removed_containers),
     }
+
+
+def _container_json(c: Container) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id, "app": c.app, "node": c.node, "allocated": encode_curves(c.allocated),
+    }
+    if c.request is not None:
+        out["request"] = encode_curves(c.request)
+    out["version"] = c.version
+    out["start_ms"] = c.start_ms
+    return out
 
 
 def encode_message(message: Message) -> bytes:

@@ -1,11 +1,16 @@
-"""The messages' types: frozen, typed dataclasses of docs/interface.md (schema 1)."""
+"""The messages' types: frozen, typed dataclasses of docs/interface.md (schema 2)."""
 
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA = 1
+SCHEMA = 2
+# Schemas this core speaks: it answers each shim in the schema of the shim's hello.
+SUPPORTED_SCHEMAS = (1, 2)
+# What a shim can apply beyond placements (schema 2 on); a core sends only what both list.
+CAPABILITY_RESIZE = "resize"
+CAPABILITIES = (CAPABILITY_RESIZE,)
 RESOURCE_NAMES = ("cpu_vcores", "memory_mb", "disk_mb_per_s", "network_mb_per_s")
 
 # Four curves in RESOURCE_NAMES order; each is a non-empty tuple whose last value holds forever.
@@ -80,6 +85,8 @@ class Container:
     node: str
     allocated: Curves
     start_ms: int
+    request: Curves | None = None  # the size it first had: a resize never goes above it
+    version: int = 0  # YARN's container version, raised by each resize
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,17 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class Resize:
+    """Give a running container `vcores` and `memory_mb` from now on (schema 2)."""
+
+    container: str
+    version: int  # the container version the core saw; the shim refuses a stale one
+    vcores: int
+    memory_mb: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class CycleReply:
     seq: int
     status: str
@@ -115,12 +133,16 @@ class CycleReply:
     placements: tuple[Placement, ...] = ()
     decide_ms: float = 0.0
     handle_ms: float | None = None  # optional: the core's whole handling, decode to encoded
+    resizes: tuple[Resize, ...] = ()
+    schema: int = SCHEMA  # the schema agreed in hello; a schema-1 reply carries no resizes
 
 
 @dataclass(frozen=True)
 class Hello:
     rm_id: str
     shim_version: str
+    capabilities: tuple[str, ...] = ()
+    schema: int = SCHEMA
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,7 @@ class HelloReply:
     status: str
     message: str = ""
     schema: int = SCHEMA
+    capabilities: tuple[str, ...] = ()
 
 
 Message = CycleRequest | CycleReply | Hello | HelloReply

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from yarn_elastic.messages import App, Ask, Container, Node
+from yarn_elastic.messages import App, Ask, Container, Node, Resize
 from yarn_elastic.resources import RESOURCES, CurveArray, finish_slot, shift, to_array
 
 
@@ -37,6 +37,11 @@ class DemandModel(Protocol):
         every cycle, so worth answering without building the curve."""
         ...
 
+    def resizes(self) -> tuple[Resize, ...]:
+        """The running containers this cycle resizes along their curves (none, for a model
+        that only believes the RM)."""
+        ...
+
 
 class RmAllocatedDemandModel:
     """Trust the RM's numbers: asks need their size, nodes have capacity minus allocated."""
@@ -55,6 +60,9 @@ class RmAllocatedDemandModel:
             return None  # the RM's allocation holds until the container finishes
         return finish_slot(self.container_demand(container))
 
+    def resizes(self) -> tuple[Resize, ...]:
+        return ()
+
 
 class CurveSource(Protocol):
     """Where predicted curves come from: a (4, slots) per-container curve, slot 0 being the
@@ -64,6 +72,10 @@ class CurveSource(Protocol):
     def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None: ...
 
     def for_container(self, container: Container) -> CurveArray | None: ...
+
+    def resizes(self) -> tuple[Resize, ...]:
+        """What the source decided to resize along the curves it gave (may be none)."""
+        ...
 
 
 class CurveDemandModel:
@@ -101,3 +113,6 @@ class CurveDemandModel:
 
     def container_ends(self, container: Container) -> int | None:
         return finish_slot(self.container_demand(container))
+
+    def resizes(self) -> tuple[Resize, ...]:
+        return self.curves.resizes()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from yarn_elastic.messages import Placement
+from yarn_elastic.messages import Placement, Resize
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.scheduling import flat
 from yarn_elastic.scheduling.framework import (
@@ -36,10 +36,13 @@ from yarn_elastic.scheduling.tables import (
 
 @dataclass(frozen=True)
 class SchedulingDecision:
+    """Every action of one cycle, each for its own applier in the shim."""
+
     placements: tuple[Placement, ...]
     policy: str
     nodes_visited: int
     decide_ms: float
+    resizes: tuple[Resize, ...] = ()
 
     @property
     def containers(self) -> int:
@@ -75,8 +78,9 @@ def decide(
         Placement(asks[rank].key, ids[node_index], count, score_after)
         for rank, node_index, count, score_after in plan.pairs()
     )
+    resizes = policy.demand_model.resizes()
     elapsed_ms = (time.perf_counter() - started) * 1000.0
-    return SchedulingDecision(placements, policy.name, visited, elapsed_ms)
+    return SchedulingDecision(placements, policy.name, visited, elapsed_ms, resizes)
 
 
 def _static_table(cycle: CycleInput, policy: Policy) -> BoolArray:

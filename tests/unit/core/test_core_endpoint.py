@@ -88,7 +88,8 @@ def test_java_exchanges_bytes_with_the_core(core, probe_classes: Path, tmp_path:
     assert "JSON" in str(replies[4]["message"])
     with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/ws/v1/elastic/status") as resp:
         status = json.load(resp)
-    assert status["schema"] == 1 and status["cycles"] == 3
+    assert status["schema"] == 2 and status["cycles"] == 3
+    assert status["session"] == {"schema": 2, "resizing": True}
     url = f"http://127.0.0.1:{http_port}/ws/v1/elastic/decisions?since=1"
     with urllib.request.urlopen(url) as resp:
         decisions = json.load(resp)["decisions"]

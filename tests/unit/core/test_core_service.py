@@ -34,7 +34,7 @@ def test_a_plugin_bug_becomes_an_error_reply() -> None:
 
 def test_wrong_schema_cycle_request_is_an_error_naming_schema() -> None:
     raw = json.loads((EXAMPLES / "cycle_request_full.json").read_bytes())
-    raw["schema"] = 2
+    raw["schema"] = 3
     reply = json.loads(CoreService(minfrag_policy()).exchange(json.dumps(raw).encode()))
     assert reply["status"] == "error" and "schema" in reply["message"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from core_builders import NOW_MS, SLOT_MS, ask, node, snapshot
-from yarn_elastic.messages import App, Ask, Container, flat
+from yarn_elastic.messages import App, Ask, Container, Resize, flat
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import minfrag_policy, schedule
 from yarn_elastic.scheduling.demand import CurveDemandModel
@@ -26,6 +26,9 @@ class Book:
 
     def for_container(self, container: Container) -> CurveArray | None:
         return self.containers.get(container.id)
+
+    def resizes(self) -> tuple[Resize, ...]:
+        return ()
 
 
 def running(cid: str, slots_ago: int) -> Container:

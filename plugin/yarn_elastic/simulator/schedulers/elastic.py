@@ -34,6 +34,7 @@ from types import MappingProxyType
 import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Curves, Node
+from yarn_elastic.messages import Resize as MessageResize
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.prediction.forecaster import Forecaster
 from yarn_elastic.prediction.runs import Run, hold
@@ -201,6 +202,9 @@ class _CurveBook:
         band = committed_curve(curve.allocation, 0, self.scheduler.start_size(curve.allocation),
                                self.scheduler.rules)
         return _placement_curve(RoleCurve(band, curve.predicted), role, 0)
+
+    def resizes(self) -> tuple[MessageResize, ...]:
+        return ()  # the engine applies this scheduler's own resizes (`decide`)
 
     def for_container(self, container: Container) -> CurveArray | None:
         made = self._made.get(container.id)

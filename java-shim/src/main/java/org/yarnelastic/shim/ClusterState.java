@@ -109,14 +109,20 @@ public final class ClusterState {
     public final String app;
     public final String node;
     public final double[] allocated;
+    /** The size it was first allocated with: a resize never takes it above this. */
+    public final double[] request;
+    /** YARN's container version, raised by every resize; a resize names the one it saw. */
+    public final int version;
     public final long startMs;
 
     public ContainerState(String id, String app, String node, double[] allocated,
-        long startMs) {
+        double[] request, int version, long startMs) {
       this.id = id;
       this.app = app;
       this.node = node;
       this.allocated = allocated;
+      this.request = request;
+      this.version = version;
       this.startMs = startMs;
     }
   }

@@ -5,6 +5,7 @@ package org.yarnelastic.shim;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,7 +48,21 @@ final class ClusterStateReader {
     this.conf = conf;
   }
 
+  /**
+   * The size each live container was first seen with, which is what it asked for: YARN keeps
+   * no request once a container is running (RMContainerImpl drops it at launch), and a resize
+   * must never take a container above it. Replaced whole by each read (the cycle thread), read
+   * by the resizer on the same thread.
+   */
+  private volatile Map<String, double[]> firstSizes = new HashMap<>();
+
+  /** The vcores and memory the container asked for, or null if the reader never saw it. */
+  double[] requestOf(String containerId) {
+    return firstSizes.get(containerId);
+  }
+
   ClusterState read() {
+    Map<String, double[]> live = new HashMap<>();
     List<ClusterState.NodeState> nodes = new ArrayList<>();
     for (FiCaSchedulerNode node : scheduler.getAllNodes()) {
       nodes.add(readNode(node));
@@ -70,11 +85,19 @@ final class ClusterStateReader {
         }
       }
       for (RMContainer container : attempt.getLiveContainers()) {
-        containers.add(new ClusterState.ContainerState(container.getContainerId().toString(),
-            appId, container.getAllocatedNode().toString(),
-            vector(container.getAllocatedResource(), 0, 0), container.getCreationTime()));
+        String id = container.getContainerId().toString();
+        double[] allocated = vector(container.getAllocatedResource(), 0, 0);
+        double[] request = firstSizes.get(id);
+        if (request == null) {
+          request = allocated;
+        }
+        live.put(id, request);
+        containers.add(new ClusterState.ContainerState(id, appId,
+            container.getAllocatedNode().toString(), allocated, request,
+            container.getContainer().getVersion(), container.getCreationTime()));
       }
     }
+    firstSizes = live;
     return new ClusterState(nodes, apps, asks, containers);
   }
 
@@ -108,7 +131,7 @@ final class ClusterStateReader {
   private ClusterState.AskState readAsk(String appId, FiCaSchedulerApp attempt,
       SchedulerRequestKey key) {
     if (key.getContainerToUpdate() != null) {
-      return null; // resize requests are CapacityScheduler's until the resize issue lands
+      return null; // a resize's own request: the gate lets it through on its container's node
     }
     PendingAsk pending = attempt.getPendingAsk(key, ResourceRequest.ANY);
     if (pending == null || pending.getCount() <= 0) {

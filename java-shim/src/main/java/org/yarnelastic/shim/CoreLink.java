@@ -4,6 +4,8 @@
 package org.yarnelastic.shim;
 
 import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -57,6 +59,10 @@ final class CoreLink implements PlacementGate, Runnable {
   private final ElasticSchedulerMetrics metrics;
   private final Clock clock;
   private final CycleRequestEncoder encoder;
+  /** Applies the core's resizes; null when resizing is off. */
+  private final ContainerResizer resizer;
+  /** Whether the connected core agreed to send resizes (hello capabilities). */
+  private boolean resizing;
 
   private volatile boolean active;
   /** Set by RM threads when new work may be placeable; the cycle thread runs early. */
@@ -72,6 +78,13 @@ final class CoreLink implements PlacementGate, Runnable {
 
   CoreLink(ElasticConfiguration conf, String rmId, Supplier<ClusterState> cluster,
       Connector connector, CoreProcess process, ElasticSchedulerMetrics metrics, Clock clock) {
+    this(conf, rmId, cluster, connector, process, metrics, clock, null);
+  }
+
+  CoreLink(ElasticConfiguration conf, String rmId, Supplier<ClusterState> cluster,
+      Connector connector, CoreProcess process, ElasticSchedulerMetrics metrics, Clock clock,
+      ContainerResizer resizer) {
+    this.resizer = resizer;
     this.conf = conf;
     this.rmId = rmId;
     this.cluster = cluster;
@@ -169,19 +182,33 @@ final class CoreLink implements PlacementGate, Runnable {
     }
     closeConnection();
     connection = connector.connect();
-    MessageCodec.HelloReply hello = MessageCodec.decodeHelloReply(
-        connection.exchange(MessageCodec.hello(rmId, SHIM_VERSION)));
-    if (!hello.status.equals("ok")) {
-      throw new MessageException("the core (version " + hello.coreVersion + ") refused: "
-          + hello.message);
+    List<String> offered = resizer == null ? Collections.<String>emptyList()
+        : Collections.singletonList(MessageCodec.CAPABILITY_RESIZE);
+    MessageCodec.HelloReply hello = MessageCodec.decodeHelloReply(connection.exchange(
+        MessageCodec.hello(rmId, SHIM_VERSION, MessageCodec.SCHEMA, offered)));
+    if (hello.status.equals("incompatible") && hello.schema < MessageCodec.SCHEMA) {
+      // An older core: speak its schema, which has placements only.
+      LOG.info("yarn-elastic core {} speaks schema {}; this shim speaks it too, without"
+          + " resizes", hello.coreVersion, hello.schema);
+      hello = MessageCodec.decodeHelloReply(connection.exchange(
+          MessageCodec.hello(rmId, SHIM_VERSION, hello.schema, offered)));
     }
+    if (!hello.status.equals("ok")) {
+      throw new MessageException("the core (version " + hello.coreVersion + ", schema "
+          + hello.schema + ") refused: " + hello.message);
+    }
+    encoder.useSchema(hello.schema);
+    resizing = resizer != null && hello.capabilities.contains(MessageCodec.CAPABILITY_RESIZE);
     encoder.requireFull();
     active = true;
     backoffMs = conf.retryInitialMs;
     lastFailure = "";
     metrics.setCoreState(ElasticSchedulerMetrics.STATE_ACTIVE);
-    LOG.info("yarn-elastic core {} connected at {}: containers are now placed where the core"
-        + " decides", hello.coreVersion, conf.coreAddressText);
+    LOG.info("yarn-elastic core {} connected at {} (schema {}): containers are now placed where"
+        + " the core decides{}", hello.coreVersion, conf.coreAddressText, hello.schema,
+        resizing ? ", and running containers are resized along their predicted curves"
+            : (resizer == null ? " (resizing is off: " + ElasticConfiguration.RESIZE_ENABLED
+                + "=false)" : " (this core sends no resizes)"));
   }
 
   private void cycle() throws MessageException {
@@ -205,6 +232,13 @@ final class CoreLink implements PlacementGate, Runnable {
     Plan next = Plan.of(seq, clock.nowMs(), reply.placements);
     plan = next;
     stalePlanLogged = false;
+    if (resizing) {
+      resizer.apply(reply.resizes);
+    } else if (!reply.resizes.isEmpty()) {
+      metrics.resizesRefused.addAndGet(reply.resizes.size());
+      LOG.warn("yarn-elastic core sent {} resizes it did not agree to send; ignored",
+          reply.resizes.size());
+    }
     metrics.cycleDone((System.nanoTime() - started) / 1000, reply.decideMs, request.length,
         next.entries());
     if (LOG.isDebugEnabled()) {
@@ -221,6 +255,9 @@ final class CoreLink implements PlacementGate, Runnable {
     if (active) {
       active = false;
       plan = null;
+      if (resizer != null) {
+        resizer.restoreAll();
+      }
       metrics.cycleFailures.incrementAndGet();
       metrics.fallbacks.incrementAndGet();
       metrics.setCoreState(ElasticSchedulerMetrics.STATE_FALLBACK);

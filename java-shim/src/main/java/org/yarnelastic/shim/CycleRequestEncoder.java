@@ -19,6 +19,7 @@ final class CycleRequestEncoder {
   private final String rmId;
   private final int slotMs;
   private long seq;
+  private int schema = MessageCodec.SCHEMA;
   private long lastSentSeq = -1;
   private boolean fullNeeded = true;
   private Map<String, String> sentNodes = new HashMap<>();
@@ -34,6 +35,11 @@ final class CycleRequestEncoder {
   /** The next request is full: after a (re)connect, a failed exchange, or a core's need_full. */
   void requireFull() {
     fullNeeded = true;
+  }
+
+  /** The schema the core agreed to in its hello_reply; requests are stamped with it. */
+  void useSchema(int agreed) {
+    schema = agreed;
   }
 
   long lastSeq() {
@@ -61,7 +67,7 @@ final class CycleRequestEncoder {
 
     seq++;
     StringBuilder out = new StringBuilder(256 + 160 * (nodes.size() + asks.size()));
-    out.append("{\"schema\":").append(MessageCodec.SCHEMA)
+    out.append("{\"schema\":").append(schema)
         .append(",\"type\":\"cycle_request\",\"rm_id\":");
     JsonText.string(out, rmId);
     out.append(",\"seq\":").append(seq)
@@ -222,6 +228,9 @@ final class CycleRequestEncoder {
     JsonText.string(out, container.node);
     out.append(",\"allocated\":");
     JsonText.curves(out, container.allocated);
+    out.append(",\"request\":");
+    JsonText.curves(out, container.request);
+    out.append(",\"version\":").append(container.version);
     out.append(",\"start_ms\":").append(container.startMs);
     return out.append('}').toString();
   }

@@ -31,6 +31,7 @@ public final class ElasticConfiguration {
   public static final String SLOT_MS = PREFIX + "slot-ms";
   public static final String NODE_DISK_MB_PER_S = PREFIX + "node.disk-mb-per-s";
   public static final String NODE_NETWORK_MB_PER_S = PREFIX + "node.network-mb-per-s";
+  public static final String RESIZE_ENABLED = PREFIX + "resize.enabled";
 
   public static final String DEFAULT_CORE_ADDRESS = "127.0.0.1:25334";
 
@@ -52,6 +53,8 @@ public final class ElasticConfiguration {
   public final int slotMs;
   public final double nodeDiskMbPerS;
   public final double nodeNetworkMbPerS;
+  /** Whether the shim applies the core's resizes of running containers. */
+  public final boolean resizeEnabled;
 
   private ElasticConfiguration(Configuration conf) {
     enabled = parseBoolean(conf, ENABLED, true);
@@ -69,6 +72,7 @@ public final class ElasticConfiguration {
     slotMs = positiveInt(conf, SLOT_MS, 3000);
     nodeDiskMbPerS = positiveDouble(conf, NODE_DISK_MB_PER_S, 200.0);
     nodeNetworkMbPerS = positiveDouble(conf, NODE_NETWORK_MB_PER_S, 1250.0);
+    resizeEnabled = parseBoolean(conf, RESIZE_ENABLED, true);
     if (enabled && coreCommand.isEmpty() && authTokenFile.isEmpty()) {
       throw invalid(CORE_AUTH_TOKEN_FILE, "",
           "a readable file holding the core's auth token; it is required when the core runs on"

@@ -17,11 +17,13 @@ import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.Allocation;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,10 +77,10 @@ public class ElasticScheduler extends CapacityScheduler {
   public void serviceInit(Configuration conf) throws Exception {
     elastic = ElasticConfiguration.from(conf);
     if (elastic.enabled) {
-      installPlacementGate(conf);
+      installPlacementGate(conf, elastic.resizeEnabled);
       if (getRMContext() != null && getRMContext().getYarnConfiguration() != null
           && getRMContext().getYarnConfiguration() != conf) {
-        installPlacementGate(getRMContext().getYarnConfiguration());
+        installPlacementGate(getRMContext().getYarnConfiguration(), elastic.resizeEnabled);
       }
     }
     super.serviceInit(conf);
@@ -100,9 +102,29 @@ public class ElasticScheduler extends CapacityScheduler {
       process = new CoreProcess(elastic.coreCommand, elastic.coreAddress.getPort(),
           tokenFileForChild, elastic.coreLogFile);
     }
-    final String authToken = token;
     ClusterStateReader reader = new ClusterStateReader(this, getRMContext(), elastic);
-    CoreLink.Connector connector = () -> {
+    boolean vmemChecked = getConf().getBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED,
+        YarnConfiguration.DEFAULT_NM_VMEM_CHECK_ENABLED);
+    if (elastic.resizeEnabled && vmemChecked) {
+      LOG.warn("{}=true: yarn-elastic resizes CPU and grows memory, but never lowers a"
+          + " container's memory, as the lower virtual-memory limit would kill healthy JVMs"
+          + " (exit -103); set it to false on the NodeManagers and here to shrink memory",
+          YarnConfiguration.NM_VMEM_CHECK_ENABLED);
+    }
+    ContainerResizer resizer = elastic.resizeEnabled
+        ? new ContainerResizer(containerUpdates(), reader::requestOf, metrics,
+            System::currentTimeMillis, !vmemChecked)
+        : null;
+    CoreLink started = new CoreLink(elastic, "rm-" + ResourceManager.getClusterTimeStamp(),
+        reader::read, coreConnector(token), process, metrics, System::currentTimeMillis,
+        resizer);
+    started.start();
+    link = started;
+  }
+
+  /** How the cycle thread reaches the core: Py4J; a seam for tests that stand in a core. */
+  CoreLink.Connector coreConnector(final String authToken) {
+    return () -> {
       final CoreConnection connection =
           new CoreConnection(elastic.coreAddress, authToken, elastic.deadlineMs);
       return new CoreLink.Exchanger() {
@@ -117,10 +139,26 @@ public class ElasticScheduler extends CapacityScheduler {
         }
       };
     };
-    CoreLink started = new CoreLink(elastic, "rm-" + ResourceManager.getClusterTimeStamp(),
-        reader::read, connector, process, metrics, System::currentTimeMillis);
-    started.start();
-    link = started;
+  }
+
+  /** CapacityScheduler's container-update path, as the resizer uses it. */
+  private ContainerResizer.Scheduler containerUpdates() {
+    return new ContainerResizer.Scheduler() {
+      @Override
+      public RMContainer container(ContainerId id) {
+        return getRMContainer(id);
+      }
+
+      @Override
+      public FiCaSchedulerApp attemptOf(ContainerId id) {
+        return getCurrentAttemptForContainer(id);
+      }
+
+      @Override
+      public void update(FiCaSchedulerApp attempt, ContainerUpdates updates) {
+        handleContainerUpdates(attempt, updates);
+      }
+    };
   }
 
   @Override
@@ -155,6 +193,11 @@ public class ElasticScheduler extends CapacityScheduler {
 
   private static boolean isEmpty(List<?> list) {
     return list == null || list.isEmpty();
+  }
+
+  /** This scheduler's counters (the metrics system may hold another's in tests). */
+  ElasticSchedulerMetrics metrics() {
+    return metrics;
   }
 
   /** The gate every {@link PlanGatedPlacementAllocator} consults. */
@@ -203,7 +246,30 @@ public class ElasticScheduler extends CapacityScheduler {
     return hex.toString();
   }
 
-  private static void installPlacementGate(Configuration conf) {
+  private static boolean setByOperator(Configuration conf, String key) {
+    String[] sources = conf.getPropertySources(key);
+    if (sources == null) {
+      return false;
+    }
+    for (String source : sources) {
+      if (!source.endsWith("-default.xml")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void installPlacementGate(Configuration conf, boolean resizing) {
+    if (resizing && !conf.getBoolean(YarnConfiguration.RM_AUTO_UPDATE_CONTAINERS, false)) {
+      // Without it an increase waits for the AM to pass the new token to the NodeManager,
+      // which Spark never does, and the RM rolls the increase back.
+      if (setByOperator(conf, YarnConfiguration.RM_AUTO_UPDATE_CONTAINERS)) {
+        LOG.warn("{}=false is replaced by true: yarn-elastic resizes running containers"
+            + " without the AM's help ({}=false turns resizing off)",
+            YarnConfiguration.RM_AUTO_UPDATE_CONTAINERS, ElasticConfiguration.RESIZE_ENABLED);
+      }
+      conf.setBoolean(YarnConfiguration.RM_AUTO_UPDATE_CONTAINERS, true);
+    }
     String configured = conf.get(YarnConfiguration.APPLICATION_PLACEMENT_TYPE_CLASS);
     String ours = PlanGatedPlacementAllocator.class.getName();
     if (configured != null && !configured.isEmpty() && !configured.equals(ours)) {

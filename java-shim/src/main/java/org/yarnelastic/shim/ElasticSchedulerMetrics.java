@@ -37,6 +37,11 @@ public final class ElasticSchedulerMetrics implements MetricsSource {
   final AtomicLong gateDenials = new AtomicLong();
   final AtomicLong plannedAllocations = new AtomicLong();
   final AtomicLong fallbackAllocations = new AtomicLong();
+  final AtomicLong resizesIssued = new AtomicLong();
+  final AtomicLong resizesApplied = new AtomicLong();
+  final AtomicLong resizesRefused = new AtomicLong();
+  final AtomicLong resizesExpired = new AtomicLong();
+  final AtomicLong resizesRestored = new AtomicLong();
 
   static ElasticSchedulerMetrics register() {
     ElasticSchedulerMetrics metrics = new ElasticSchedulerMetrics();
@@ -96,7 +101,18 @@ public final class ElasticSchedulerMetrics implements MetricsSource {
         .addCounter(info("PlannedAllocations", "containers allocated as the core planned"),
             plannedAllocations.get())
         .addCounter(info("FallbackAllocations", "containers allocated by stock scheduling"),
-            fallbackAllocations.get());
+            fallbackAllocations.get())
+        .addCounter(info("ResizesIssued", "container updates the shim handed to"
+            + " CapacityScheduler for the core"), resizesIssued.get())
+        .addCounter(info("ResizesApplied", "issued container updates the RM carried out"),
+            resizesApplied.get())
+        .addCounter(info("ResizesRefused", "resizes from the core the shim refused (unknown"
+            + " container, stale version, above the request, scheduler error)"),
+            resizesRefused.get())
+        .addCounter(info("ResizesExpired", "issued container updates not carried out within"
+            + " 30 s"), resizesExpired.get())
+        .addCounter(info("ResizesRestored", "shrunk containers asked back to their request"
+            + " when the core went away"), resizesRestored.get());
   }
 
   private static MetricsInfo info(String name, String description) {

@@ -19,7 +19,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class MessageCodec {
 
-  public static final int SCHEMA = 1;
+  /** The newest schema this shim speaks; it also speaks every one down to OLDEST_SCHEMA. */
+  public static final int SCHEMA = 2;
+  public static final int OLDEST_SCHEMA = 1;
+  /** What a shim can apply beyond placements; a core uses only what both sides list. */
+  public static final String CAPABILITY_RESIZE = "resize";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -33,14 +37,34 @@ public final class MessageCodec {
     public final String message;
     public final double decideMs;
     public final List<Placement> placements;
+    public final List<Resize> resizes;
 
     CycleReply(long seq, String status, String message, double decideMs,
-        List<Placement> placements) {
+        List<Placement> placements, List<Resize> resizes) {
       this.seq = seq;
       this.status = status;
       this.message = message;
       this.decideMs = decideMs;
       this.placements = Collections.unmodifiableList(placements);
+      this.resizes = Collections.unmodifiableList(resizes);
+    }
+  }
+
+  /** Give running container {@code container} this many vcores and MB from now on. */
+  public static final class Resize {
+    public final String container;
+    /** The container version the core saw; a resize of another version is stale. */
+    public final int version;
+    public final int vcores;
+    public final long memoryMb;
+    public final String reason;
+
+    Resize(String container, int version, int vcores, long memoryMb, String reason) {
+      this.container = container;
+      this.version = version;
+      this.vcores = vcores;
+      this.memoryMb = memoryMb;
+      this.reason = reason;
     }
   }
 
@@ -64,46 +88,82 @@ public final class MessageCodec {
     public final String coreVersion;
     public final String status;
     public final String message;
+    /** The schema the core answered in: the one the rest of the connection speaks. */
+    public final int schema;
+    /** What the core will send beyond placements; empty from a schema-1 core. */
+    public final List<String> capabilities;
 
-    HelloReply(String coreVersion, String status, String message) {
+    HelloReply(String coreVersion, String status, String message, int schema,
+        List<String> capabilities) {
       this.coreVersion = coreVersion;
       this.status = status;
       this.message = message;
+      this.schema = schema;
+      this.capabilities = Collections.unmodifiableList(capabilities);
     }
   }
 
   public static byte[] hello(String rmId, String shimVersion) {
-    StringBuilder out = new StringBuilder(96);
-    out.append("{\"schema\":").append(SCHEMA).append(",\"type\":\"hello\",\"rm_id\":");
+    return hello(rmId, shimVersion, SCHEMA, Collections.<String>emptyList());
+  }
+
+  /** A hello in {@code schema}; capabilities exist from schema 2 on. */
+  public static byte[] hello(String rmId, String shimVersion, int schema,
+      List<String> capabilities) {
+    StringBuilder out = new StringBuilder(128);
+    out.append("{\"schema\":").append(schema).append(",\"type\":\"hello\",\"rm_id\":");
     JsonText.string(out, rmId);
     out.append(",\"shim_version\":");
     JsonText.string(out, shimVersion);
+    if (schema >= 2) {
+      out.append(",\"capabilities\":");
+      JsonText.strings(out, capabilities);
+    }
     out.append('}');
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   public static HelloReply decodeHelloReply(byte[] bytes) throws MessageException {
     JsonNode root = parse(bytes);
-    int schema = (int) integer(root, "schema");
+    int schema = schemaOf(root);
     String status = text(root, "status");
-    if (schema != SCHEMA) {
-      throw new MessageException("schema: the core speaks schema " + schema
-          + " and this shim speaks schema " + SCHEMA + "; install matching versions");
-    }
     expectType(root, "hello_reply");
     if (!status.equals("ok") && !status.equals("incompatible")) {
       throw new MessageException("status: expected ok or incompatible, got '" + status + "'");
     }
-    return new HelloReply(text(root, "core_version"), status, text(root, "message"));
+    List<String> capabilities = new ArrayList<>();
+    JsonNode listed = root.get("capabilities");
+    if (listed != null && schema >= 2) {
+      if (!listed.isArray()) {
+        throw new MessageException("capabilities: expected an array of strings, got "
+            + describe(listed));
+      }
+      for (int i = 0; i < listed.size(); i++) {
+        if (!listed.get(i).isTextual()) {
+          throw new MessageException("capabilities[" + i + "]: expected a string, got "
+              + describe(listed.get(i)));
+        }
+        capabilities.add(listed.get(i).asText());
+      }
+    }
+    return new HelloReply(text(root, "core_version"), status, text(root, "message"), schema,
+        capabilities);
+  }
+
+  /** The message's schema, if this shim speaks it. */
+  private static int schemaOf(JsonNode root) throws MessageException {
+    long schema = integer(root, "schema");
+    if (schema < OLDEST_SCHEMA || schema > SCHEMA) {
+      throw new MessageException("schema: the core speaks schema " + schema
+          + " and this shim speaks schemas " + OLDEST_SCHEMA + " to " + SCHEMA
+          + "; install matching versions");
+    }
+    return (int) schema;
   }
 
   public static CycleReply decodeCycleReply(byte[] bytes) throws MessageException {
     JsonNode root = parse(bytes);
-    int schema = (int) integer(root, "schema");
-    if (schema != SCHEMA) {
-      throw new MessageException("schema: the core speaks schema " + schema
-          + " and this shim speaks schema " + SCHEMA + "; install matching versions");
-    }
+    schemaOf(root);
     expectType(root, "cycle_reply");
     long seq = integer(root, "seq");
     String status = text(root, "status");
@@ -130,7 +190,42 @@ public final class MessageCodec {
       placements.add(new Placement(textAt(item, "ask", where), textAt(item, "node", where),
           (int) count, numberAt(item, "score", where)));
     }
-    return new CycleReply(seq, status, message, decideMs, placements);
+    return new CycleReply(seq, status, message, decideMs, placements, resizes(root));
+  }
+
+  /** The optional {@code resizes} array (schema 2); absent means none. */
+  private static List<Resize> resizes(JsonNode root) throws MessageException {
+    JsonNode array = root.get("resizes");
+    if (array == null) {
+      return Collections.emptyList();
+    }
+    if (!array.isArray()) {
+      throw new MessageException("resizes: expected an array, got " + describe(array));
+    }
+    List<Resize> resizes = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      JsonNode item = array.get(i);
+      String where = "resizes[" + i + "].";
+      if (!item.isObject()) {
+        throw new MessageException("resizes[" + i + "]: expected an object");
+      }
+      long vcores = integerAt(item, "vcores", where);
+      long memory = integerAt(item, "memory_mb", where);
+      long version = integerAt(item, "version", where);
+      if (vcores < 1 || vcores > Integer.MAX_VALUE) {
+        throw new MessageException(where + "vcores: " + vcores + " is out of range (at least 1)");
+      }
+      if (memory < 1) {
+        throw new MessageException(where + "memory_mb: " + memory
+            + " is out of range (at least 1)");
+      }
+      if (version < 0 || version > Integer.MAX_VALUE) {
+        throw new MessageException(where + "version: " + version + " is out of range");
+      }
+      resizes.add(new Resize(textAt(item, "container", where), (int) version, (int) vcores,
+          memory, textAt(item, "reason", where)));
+    }
+    return resizes;
   }
 
   private static JsonNode parse(byte[] bytes) throws MessageException {

@@ -153,7 +153,8 @@ public final class AllocationThroughputBenchmark {
     }
   }
 
-  private static MockAM launchAm(MockRM rm, RMApp app, List<MockNM> nodes) throws Exception {
+  /** Allocates, launches and registers an app's AM, wherever the scheduler puts it. */
+  static MockAM launchAm(MockRM rm, RMApp app, List<MockNM> nodes) throws Exception {
     // Under the elastic scheduler the AM container lands where the core decides, so heartbeat
     // every node until it is allocated, then launch it the way MockRM does.
     long deadline = System.currentTimeMillis() + 60_000;

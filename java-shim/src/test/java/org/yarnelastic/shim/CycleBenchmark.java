@@ -258,7 +258,7 @@ public final class CycleBenchmark {
       int c = nextContainer++;
       return new ClusterState.ContainerState(String.format("container_1_%04d_01_%06d",
           c % APPS, c), apps.get(c % APPS).id, nodes.get(c % nodes.size()).id,
-          new double[] {1, 2048, 0, 0}, c);
+          new double[] {1, 2048, 0, 0}, new double[] {1, 2048, 0, 0}, 0, c);
     }
 
     void churn() {
@@ -314,7 +314,7 @@ public final class CycleBenchmark {
           allocated[1] += ask.demand[1];
           containers.add(new ClusterState.ContainerState(String.format(
               "container_1_%04d_01_%06d", nextContainer % APPS, nextContainer++), ask.app,
-              node.id, ask.demand.clone(), nextContainer));
+              node.id, ask.demand.clone(), ask.demand.clone(), 0, nextContainer));
           ask = withCount(ask, ask.count - 1);
         }
         nodes.set(n, new ClusterState.NodeState(node.id, node.rack, node.partition,

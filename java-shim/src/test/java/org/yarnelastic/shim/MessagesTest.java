@@ -41,11 +41,36 @@ public class MessagesTest {
     assertEquals("application_1700000000000_0001#1#0", reply.placements.get(0).ask);
     assertEquals("node-a:45454", reply.placements.get(0).node);
     assertEquals(2, reply.placements.get(0).count);
+    assertEquals(1, reply.resizes.size());
+    MessageCodec.Resize resize = reply.resizes.get(0);
+    assertEquals("container_1700000000000_0001_01_000002", resize.container);
+    assertEquals(0, resize.version);
+    assertEquals(1, resize.vcores);
+    assertEquals(1536, resize.memoryMb);
   }
 
   @Test
   public void decodesTheExampleHelloReply() throws Exception {
-    assertEquals("ok", MessageCodec.decodeHelloReply(read("hello_reply.json")).status);
+    MessageCodec.HelloReply hello = MessageCodec.decodeHelloReply(read("hello_reply.json"));
+    assertEquals("ok", hello.status);
+    assertEquals(2, hello.schema);
+    assertEquals(Collections.singletonList("resize"), hello.capabilities);
+  }
+
+  @Test
+  public void encodedHelloIsTheExample() throws Exception {
+    assertEquals(MAPPER.readTree(read("hello.json")), MAPPER.readTree(MessageCodec.hello(
+        "rm-1700000000000", "0.1.0", MessageCodec.SCHEMA, Collections.singletonList("resize"))));
+    assertEquals(MAPPER.readTree(read("hello_schema1.json")), MAPPER.readTree(MessageCodec.hello(
+        "rm-1700000000000", "0.0.9", 1, Collections.singletonList("resize"))));
+  }
+
+  @Test
+  public void aSchemaOneReplyHasNoResizes() throws Exception {
+    MessageCodec.CycleReply reply = MessageCodec.decodeCycleReply(("{\"schema\":1,\"type\":"
+        + "\"cycle_reply\",\"seq\":3,\"status\":\"ok\",\"message\":\"\",\"decide_ms\":0,"
+        + "\"placements\":[]}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertTrue(reply.resizes.isEmpty());
   }
 
   @Test
@@ -96,7 +121,10 @@ public class MessagesTest {
         Collections.singletonList(new ClusterState.AskState("application_1700000000000_0001", 1,
             0, 3, new double[] {1, 1024, 0, 0}, false, Collections.<String>emptyList(),
             Collections.<String>emptyList(), true, "")),
-        Collections.<ClusterState.ContainerState>emptyList());
+        Collections.singletonList(new ClusterState.ContainerState(
+            "container_1700000000000_0001_01_000001", "application_1700000000000_0001",
+            "node-a:45454", new double[] {1, 2048, 0, 0}, new double[] {1, 2048, 0, 0}, 0,
+            1700000000800L)));
     JsonNode ours = MAPPER.readTree(new CycleRequestEncoder("rm-1700000000000", 3000)
         .encode(state, 1700000001000L));
     for (String field : Arrays.asList("schema", "type", "rm_id", "kind", "slot_ms")) {
@@ -105,5 +133,6 @@ public class MessagesTest {
     assertEquals(example.get("nodes").get(0), ours.get("nodes").get(0));
     assertEquals(example.get("apps").get(0), ours.get("apps").get(0));
     assertEquals(example.get("asks").get(0), ours.get("asks").get(0));
+    assertEquals(example.get("containers").get(0), ours.get("containers").get(0));
   }
 }

@@ -1,0 +1,73 @@
+"""The core's elastic-allocation keys (yarn-site.xml), documented in docs/configuration.md.
+
+`yarn.elastic.resize.enabled` is the shim's switch (it then offers no resizes in hello); these
+are the core's: what it places by, and the resize planner's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from yarn_elastic.scheduling.resize import ResizeRules
+from yarn_elastic.settings import Key, non_negative_int, one_of, positive_float
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
+def margin(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 10.0:
+        raise ValueError("must be between 0 and 10")
+    return value
+
+
+DEMAND = Key(
+    "yarn.elastic.demand.curves", "predicted", one_of("predicted", "requested"),
+    "predicted or requested",
+    "What the core places and resizes by: each job role's predicted band where one is known"
+    " (the RM's request elsewhere), or the RM's requests only, as stock CapacityScheduler.",
+)
+LEAD_SLOTS = Key(
+    "yarn.elastic.resize.lead-slots", 1, non_negative_int, "a whole number of slots >= 0",
+    "How many slots ahead of its band a container is grown, so an increase lands before the"
+    " rise it serves.",
+)
+MEMORY_MARGIN = Key(
+    "yarn.elastic.resize.memory-margin", 0.10, margin, "a fraction from 0 to 10",
+    "Memory never drops below the last measured RSS plus this fraction of it.",
+)
+GROW_AT = Key(
+    "yarn.elastic.resize.grow-at", 0.95, fraction, "a fraction from 0 to 1",
+    "A container whose measured RSS passes this fraction of its allocation is grown to its"
+    " request at once, before the NodeManager's memory monitor would kill it.",
+)
+MIN_CHANGE = Key(
+    "yarn.elastic.resize.min-change", 0.05, fraction, "a fraction from 0 to 1",
+    "A decrease is issued only if it frees more than this fraction of the request.",
+)
+MEMORY_STEP_MB = Key(
+    "yarn.scheduler.minimum-allocation-mb", 1024.0, positive_float, "MB > 0",
+    "Hadoop's own key: targets are whole multiples of it, as CapacityScheduler allocates.",
+)
+VCORES_STEP = Key(
+    "yarn.scheduler.minimum-allocation-vcores", 1.0, positive_float, "vcores > 0",
+    "Hadoop's own key: targets are whole multiples of it.",
+)
+
+KEYS = (DEMAND, LEAD_SLOTS, MEMORY_MARGIN, GROW_AT, MIN_CHANGE, MEMORY_STEP_MB, VCORES_STEP)
+
+
+def resize_rules(conf: Mapping[str, str]) -> ResizeRules:
+    return ResizeRules(
+        lead_slots=LEAD_SLOTS.read(conf),
+        memory_margin=MEMORY_MARGIN.read(conf),
+        grow_at=GROW_AT.read(conf),
+        min_change=MIN_CHANGE.read(conf),
+        vcores_step=VCORES_STEP.read(conf),
+        memory_step_mb=MEMORY_STEP_MB.read(conf),
+    )

@@ -1,0 +1,187 @@
+"""ElasticDemand: the live cycle's predicted curves and resizes, with the arithmetic shown.
+
+One 8-vcore, 8192 MB node; slots of 1 s; memory steps of 512 MB. An executor asks for
+1 vcore and 4096 MB; its band says it uses 1000 MB for 3 slots, then 3000 MB, then ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from core_builders import NOW_MS, SLOT_MS, app, ask, node, snapshot
+from yarn_elastic.endpoint.service import CoreService, ElasticInputs
+from yarn_elastic.messages import App, Container, CycleRequest, flat
+from yarn_elastic.messages.encode import encode_message
+from yarn_elastic.messages.schema import Hello
+from yarn_elastic.resources import CurveArray
+from yarn_elastic.scheduling import minfrag_policy, schedule
+from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.scheduling.elastic import ElasticDemand, NoBands, rescaled
+from yarn_elastic.scheduling.resize import ResizeRules
+
+RULES = ResizeRules(lead_slots=1, memory_step_mb=512)
+BAND = np.array([[1, 1, 1, 1], [1000, 1000, 1000, 3000], [0, 0, 0, 0], [0, 0, 0, 0]],
+                dtype=float)
+EXECUTOR = "container_1_0001_01_000002"
+
+
+class Bands:
+    band_slot_ms = SLOT_MS
+
+    def __init__(self, band: CurveArray | None = BAND) -> None:
+        self.value = band
+        self.asked: list[tuple[str, str, tuple[float, float] | None]] = []
+
+    def band(self, app: App, role: str, executor_size: tuple[float, float] | None
+             ) -> CurveArray | None:
+        self.asked.append((app.id, role, executor_size))
+        return None if role == "am" else self.value
+
+
+def running(started_slots_ago: int, allocated_mb: float = 4096, version: int = 0
+            ) -> Container:
+    return Container(EXECUTOR, "app1", "n1", flat(1, allocated_mb),
+                     NOW_MS - started_slots_ago * SLOT_MS, request=flat(1, 4096),
+                     version=version)
+
+
+def picture(*containers: Container, asks: tuple[str, ...] = ()) -> object:
+    used = (sum(c.allocated[0][0] for c in containers), sum(c.allocated[1][0] for c in containers))
+    return snapshot([node("n1", flat(8, 8192), flat(*used))],
+                    [ask(a, flat(1, 4096)) for a in asks],
+                    apps=[app("app1"), app("app2")], containers=list(containers))
+
+
+@pytest.mark.parametrize(("slots_ago", "measured", "memory", "why"), [
+    # slot 0: band max over slots 0..1 = 1000 MB -> 1024 (two 512 MB steps)
+    (0, None, 1024, "band"),
+    # slot 2: the lead window reaches slot 3's 3000 MB -> 3072
+    (2, None, 3072, "band"),
+    # measured 1500 MB + 10% = 1650 -> 2048: never below what it uses
+    (0, 1500.0, 2048, "measured RSS"),
+])
+def test_a_running_executor_is_resized_along_its_band(
+        slots_ago: int, measured: float | None, memory: int, why: str) -> None:
+    demand = ElasticDemand(picture(running(slots_ago)), Bands(), RULES,
+                           {} if measured is None else {EXECUTOR: measured})
+    (resize,) = demand.resizes()
+    assert (resize.container, resize.version, resize.vcores, resize.memory_mb) == (
+        EXECUTOR, 0, 1, memory)
+    assert why in resize.reason
+
+
+def test_a_container_at_its_target_is_left_alone() -> None:
+    assert ElasticDemand(picture(running(0, allocated_mb=1024)), Bands(), RULES).resizes() == ()
+
+
+def test_above_its_allocation_it_is_grown_to_its_request() -> None:
+    # measured 1000 MB > 95% of its 1024 MB: grown to the 4096 MB request at once
+    demand = ElasticDemand(picture(running(0, allocated_mb=1024)), Bands(), RULES,
+                           {EXECUTOR: 1000.0})
+    (resize,) = demand.resizes()
+    assert resize.memory_mb == 4096 and "before a kill" in resize.reason
+
+
+def test_without_a_band_nothing_moves_and_the_rm_numbers_hold() -> None:
+    demand = ElasticDemand(picture(running(0)), Bands(None), RULES)
+    assert demand.resizes() == ()
+    assert demand.for_container(running(0)) is None
+
+
+def test_the_resize_names_the_version_the_core_saw() -> None:
+    (resize,) = ElasticDemand(picture(running(0, version=3)), Bands(), RULES).resizes()
+    assert resize.version == 3
+
+
+def test_an_ask_is_counted_at_its_request_over_the_lead_window_then_along_its_band() -> None:
+    demand = ElasticDemand(picture(asks=("app2",)), Bands(), RULES)
+    curve = demand.for_ask(ask("app2", flat(1, 4096)), app("app2"))
+    assert curve is not None
+    # slots 0-1 at the 4096 MB request, then the band (1024, 3072), then it ends (0)
+    assert curve[1].tolist() == [4096, 4096, 1024, 3072, 0]
+
+
+def test_a_second_executor_fits_where_requests_would_not() -> None:
+    # Two running 4096 MB executors fill the node by request. Shrunk along their band
+    # (1024 MB now, 3072 MB from slot 3), 2 x 3072 = 6144 MB leaves 2048 MB at every slot:
+    # not enough for another 4096 MB request at its start, so nothing more is placed. With
+    # one running executor, 3072 + 4096 (the new one's request for two slots) = 7168 fits.
+    one = picture(running(0), asks=("app2",))
+    flat_plan = schedule(one, minfrag_policy())
+    demand = ElasticDemand(one, Bands(), RULES)
+    elastic = replace(minfrag_policy(), demand_model=CurveDemandModel(demand, NOW_MS, SLOT_MS))
+    plan = schedule(one, elastic)
+    assert [p.count for p in flat_plan.placements] == [1]
+    assert [p.count for p in plan.placements] == [1]
+    assert [r.memory_mb for r in plan.resizes] == [1024]
+
+
+@pytest.mark.parametrize(("curve", "from_ms", "to_ms", "expected"), [
+    ([1, 2, 3], 1000, 1000, [1, 2, 3]),
+    # 5 s slots as 3 s ones: [0,3) [3,6) [6,9) [9,12) [12,15) -> max of what each overlaps
+    ([1, 5, 2], 5000, 3000, [1, 5, 5, 5, 2]),
+    # 1 s slots as 2 s ones
+    ([1, 4, 2, 3, 7], 1000, 2000, [4, 3, 7]),
+])
+def test_bands_are_rescaled_to_the_cycles_slot(
+        curve: list[float], from_ms: int, to_ms: int, expected: list[float]) -> None:
+    array = np.array([curve] * 4, dtype=float)
+    assert rescaled(array, from_ms, to_ms)[0].tolist() == expected
+
+
+# -- the service: what hello agreed decides what the cycle does -------------------------------
+
+def _inputs(bands: object) -> ElasticInputs:
+    def measured(_now_ms: int) -> Mapping[str, float]:
+        return {}
+    return ElasticInputs(bands, RULES, measured)  # type: ignore[arg-type]
+
+
+def _cycle(service: CoreService) -> dict[str, object]:
+    request = CycleRequest(
+        "rm-test", 1, "full", None, NOW_MS, SLOT_MS,
+        nodes=(node("n1", flat(8, 8192), flat(1, 4096)),),
+        apps=(app("app1"),), containers=(running(0),))
+    reply: dict[str, object] = json.loads(service.exchange(encode_message(request)))
+    return reply
+
+
+@pytest.mark.parametrize(("schema", "capabilities", "resizes"), [
+    (2, ("resize",), [1024]),  # both sides resize: the band's 1024 MB
+    (2, (), None),  # a shim that applies no resizes gets none (and an empty list)
+    (1, (), "absent"),  # a schema-1 shim: its schema, no resizes key at all
+])
+def test_hello_decides_whether_resizes_are_sent(
+        schema: int, capabilities: tuple[str, ...], resizes: object) -> None:
+    service = CoreService(minfrag_policy(), elastic=_inputs(Bands()))
+    hello = json.loads(service.exchange(encode_message(
+        Hello("rm-test", "0.1.0", capabilities, schema))))
+    assert hello["status"] == "ok" and hello["schema"] == schema
+    reply = _cycle(service)
+    assert reply["schema"] == schema
+    if resizes == "absent":
+        assert "resizes" not in reply and "capabilities" not in hello
+    elif resizes is None:
+        assert reply["resizes"] == [] and hello["capabilities"] == []
+    else:
+        assert [r["memory_mb"] for r in reply["resizes"]] == resizes  # type: ignore[index]
+        assert hello["capabilities"] == ["resize"]
+        assert service.resizes_since(0)[0].resize.memory_mb == 1024
+
+
+def test_a_core_without_predictions_agrees_to_no_resizes() -> None:
+    service = CoreService(minfrag_policy())
+    hello = json.loads(service.exchange(encode_message(Hello("rm-test", "0.1.0", ("resize",)))))
+    assert hello["capabilities"] == []
+    assert _cycle(service)["resizes"] == []
+
+
+def test_no_bands_means_the_flat_plan() -> None:
+    one = picture(running(0), asks=("app2",))
+    demand = ElasticDemand(one, NoBands(), RULES)
+    elastic = replace(minfrag_policy(), demand_model=CurveDemandModel(demand, NOW_MS, SLOT_MS))
+    assert schedule(one, elastic).placements == schedule(one, minfrag_policy()).placements
