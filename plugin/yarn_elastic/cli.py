@@ -19,6 +19,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "core": ("yarn_elastic.commands.core", "run the scheduling core (Py4J endpoint + HTTP API)"),
     "usage": ("yarn_elastic.commands.usage", "show an application's measured per-container usage"),
     "predict": ("yarn_elastic.commands.predict", "predict an application's demand curves"),
+    "explain": (
+        "yarn_elastic.commands.explain",
+        "why a running container has its size and its node (curve, resizes, DRR)",
+    ),
     "estimator": (
         "yarn_elastic.commands.estimator",
         "run the Hadoop-Resource-Estimator-compatible REST service on its own",

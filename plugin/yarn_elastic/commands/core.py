@@ -162,6 +162,15 @@ def build_router(
         ]})
 
     router.add("GET", "/ws/v1/elastic/decisions", decisions)
+
+    def container(request: Request) -> Response:
+        found = service.explain(request.params["container_id"])
+        if found is None:
+            return error_response(404, f"container {request.params['container_id']} is not"
+                                       " running in the core's picture")
+        return json_response(200, found)
+
+    router.add("GET", "/ws/v1/elastic/containers/{container_id}", container)
     # One database file for usage history, runs and models, and skylines (docs/depository.md,
     # prediction.md, estimator.md).
     estimator = add_estimator_routes(router, conf, db_path=depository.store.path)
@@ -192,7 +201,8 @@ def elastic_inputs(service: object, conf: Mapping[str, str], models: object,
     bands = LiveBands(models, prediction_config.SLOT_SECONDS.read(conf))
     bands.start()
     service.elastic = ElasticInputs(bands, scheduling_config.resize_rules(conf),
-                                    usage.latest_memory_mb)
+                                    usage.latest_memory_mb,
+                                    scheduling_config.OVER_PLAN_MARGIN.read(conf))
     return bands
 
 

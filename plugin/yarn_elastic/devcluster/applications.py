@@ -74,3 +74,14 @@ class SubmittedApp:
                     f"{report.state if report else 'nothing'}; client log: {self.log_file}"
                 )
             time.sleep(0.5)
+
+
+def fresh_log_file(apps_dir: Path, name: str) -> Path:
+    """A client log no earlier submission wrote: the app id is read from it, and a second job
+    of the same name appending to the first's log would be taken for the first."""
+    candidate = apps_dir / f"{name}.client.log"
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = apps_dir / f"{name}-{number}.client.log"
+    return candidate

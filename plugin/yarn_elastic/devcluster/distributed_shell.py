@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from yarn_elastic.devcluster.applications import ApplicationError, SubmittedApp
+from yarn_elastic.devcluster.applications import ApplicationError, SubmittedApp, fresh_log_file
 from yarn_elastic.devcluster.cluster import LocalCluster
 from yarn_elastic.devcluster.jvm import JDK17_FLAGS, classpath
 from yarn_elastic.devcluster.processes import Daemon
@@ -26,6 +26,8 @@ class ShellAppSpec:
     sleep_seconds: int = 15
     am_memory_mb: int = 256
     queue: str = "default"
+    # A command each container runs instead of `sleep sleep_seconds`.
+    shell_command: str | None = None
 
 
 def distributed_shell_jar(hadoop_lib: Path) -> Path:
@@ -53,7 +55,7 @@ def client_command(cluster: LocalCluster, app: ShellAppSpec, timeout_seconds: fl
         "-jar", str(distributed_shell_jar(layout.hadoop_lib)),
         "-appname", app.name,
         "-queue", app.queue,
-        "-shell_command", f"sleep {app.sleep_seconds}",
+        "-shell_command", app.shell_command or f"sleep {app.sleep_seconds}",
         "-num_containers", str(app.num_containers),
         "-container_memory", str(app.memory_mb),
         "-container_vcores", str(app.vcores),
@@ -67,7 +69,10 @@ def submit_distributed_shell(
     cluster: LocalCluster, app: ShellAppSpec, timeout_seconds: float = 300.0
 ) -> SubmittedApp:
     """Start the DistributedShell client; `.wait()` on the result for the final report."""
-    log_file = cluster.layout.run_dir / "apps" / f"{app.name}.client.log"
+    apps_dir = cluster.layout.run_dir / "apps"
+    apps_dir.mkdir(parents=True, exist_ok=True)
+    # Its own log even for a name submitted before: the app id is read from it.
+    log_file = fresh_log_file(apps_dir, app.name)
     command = client_command(cluster, app, timeout_seconds)
     client = Daemon.start(
         f"distributedshell {app.name}", command, log_file, cluster.client_env(),

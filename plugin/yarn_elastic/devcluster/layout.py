@@ -128,6 +128,9 @@ def client_properties(layout: ClusterLayout, spec: ClusterSpec) -> dict[str, str
         "yarn.application.classpath": f"{layout.client_conf_dir},{layout.hadoop_lib}/*",
         "yarn.log-aggregation-enable": "false",
         "hadoop.tmp.dir": str(layout.run_dir / "tmp"),
+        # Advertised sizes exceed what one small machine could back with virtual memory. The
+        # RM reads it too: the shim lowers container memory only where NMs do not check vmem.
+        "yarn.nodemanager.vmem-check-enabled": "false",
     }
 
 
@@ -151,9 +154,7 @@ def nm_properties(layout: ClusterLayout, spec: ClusterSpec, node: NodeLayout) ->
             "yarn.nodemanager.local-dirs": str(node.home / "local"),
             "yarn.nodemanager.log-dirs": str(node.container_log_dir),
             "yarn.nodemanager.recovery.enabled": "false",
-            # Advertised sizes exceed what one small machine could back with virtual memory,
-            # and a nearly full developer disk must not mark every node unhealthy.
-            "yarn.nodemanager.vmem-check-enabled": "false",
+            # A nearly full developer disk must not mark every node unhealthy.
             "yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage": (
                 "99.5"
             ),

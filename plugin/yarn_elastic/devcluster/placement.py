@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -50,6 +51,11 @@ class PlacementRecorder(BackgroundPoller):
         self._node_managers = tuple(node_managers)
         self._launched: set[str] = set()
         self._seen: dict[str, ContainerPlacement] = {}
+        # Each container's (seconds since the recorder started, memory MB, vcores), one entry
+        # per size the RM reported: resizes show up here.
+        self._sizes: dict[str, list[tuple[float, int, int]]] = {}
+        self._started = time.monotonic()
+        self._live: dict[str, int] = {}  # RUNNING containers at the last poll: id -> MB
         self._lock = threading.Lock()
 
     def poll_once(self) -> None:
@@ -57,9 +63,12 @@ class PlacementRecorder(BackgroundPoller):
             launched = nm.container_ids()
             with self._lock:
                 self._launched.update(launched)
+        live: dict[str, int] = {}
         for app_id in self._rest.running_apps():
             for attempt_id in self._rest.attempt_ids(app_id):
                 for c in self._rest.containers(app_id, attempt_id):
+                    if c.state == "RUNNING":
+                        live[c.container_id] = c.memory_mb
                     with self._lock:
                         earlier = self._seen.get(c.container_id)
                         if earlier is None:
@@ -67,6 +76,12 @@ class PlacementRecorder(BackgroundPoller):
                         self._seen[c.container_id] = ContainerPlacement(
                             app_id, c.container_id, c.node_id, c.memory_mb, c.vcores, False
                         )
+                        sizes = self._sizes.setdefault(c.container_id, [])
+                        if not sizes or sizes[-1][1:] != (c.memory_mb, c.vcores):
+                            sizes.append((time.monotonic() - self._started, c.memory_mb,
+                                          c.vcores))
+        with self._lock:
+            self._live = live
 
     def poll_quietly(self) -> None:
         try:
@@ -74,6 +89,18 @@ class PlacementRecorder(BackgroundPoller):
         except RmRestError as exc:
             # An app can finish between listing it and asking for its containers.
             log.debug("placement poll skipped: %s", exc)
+        except Exception:  # the recorder's thread must outlive one bad poll, and say why
+            log.exception("placement poll failed")
+
+    def live(self) -> dict[str, int]:
+        """The containers the RM listed as RUNNING at the last poll, with their MB."""
+        with self._lock:
+            return dict(self._live)
+
+    def sizes(self, container_id: str) -> list[tuple[float, int, int]]:
+        """The sizes the RM reported for the container, in order, with when."""
+        with self._lock:
+            return list(self._sizes.get(container_id, ()))
 
     def placements(self, app_id: str | None = None) -> list[ContainerPlacement]:
         with self._lock:

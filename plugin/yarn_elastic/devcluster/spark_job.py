@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from yarn_elastic.devcluster.applications import ApplicationError, SubmittedApp
+from yarn_elastic.devcluster.applications import ApplicationError, SubmittedApp, fresh_log_file
 from yarn_elastic.devcluster.cluster import LocalCluster
 from yarn_elastic.devcluster.layout import LOOPBACK
 from yarn_elastic.devcluster.processes import Daemon
@@ -95,17 +95,6 @@ def spark_submit_command(
     for key, value in conf.items():
         command += ["--conf", f"{key}={value}"]
     return [*command, str(script), *job.script_args()]
-
-
-def fresh_log_file(apps_dir: Path, name: str) -> Path:
-    """A client log no earlier submission wrote: the app id is read from it, and a second job
-    of the same name appending to the first's log would be taken for the first."""
-    candidate = apps_dir / f"{name}.client.log"
-    number = 1
-    while candidate.exists():
-        number += 1
-        candidate = apps_dir / f"{name}-{number}.client.log"
-    return candidate
 
 
 def submit_spark_job(cluster: LocalCluster, job: SparkJobSpec) -> SubmittedApp:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from yarn_elastic import __version__
 from yarn_elastic.messages import (
     CAPABILITY_RESIZE,
+    RESOURCE_NAMES,
     SCHEMA,
     SUPPORTED_SCHEMAS,
     CycleReply,
@@ -35,7 +36,9 @@ from yarn_elastic.messages import (
 from yarn_elastic.picture import ClusterPicture, FinishedApp, PictureSnapshot
 from yarn_elastic.scheduling import Policy, schedule
 from yarn_elastic.scheduling.demand import CurveDemandModel
-from yarn_elastic.scheduling.elastic import BandLookup, ElasticDemand
+from yarn_elastic.scheduling.elastic import BandLookup, ElasticDemand, role_of
+from yarn_elastic.scheduling.explain import explain_container
+from yarn_elastic.scheduling.plugins import AvoidNodes
 from yarn_elastic.scheduling.resize import ResizeRules
 from yarn_elastic.scheduling.tables import TableCache
 
@@ -126,6 +129,7 @@ class ElasticInputs:
     bands: BandLookup
     rules: ResizeRules
     measured_memory_mb: Callable[[int], Mapping[str, float]]
+    over_plan_margin: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class CoreStats:
     last_decide_ms: float = 0.0
     rm_id: str | None = None
     resizes: int = 0  # resizes sent to the shim
+    memory_kills: int = 0  # containers the NodeManagers killed for memory
 
 
 class CoreService:
@@ -159,6 +164,8 @@ class CoreService:
         self.policy = policy
         self.elastic = elastic
         self.session = Session()
+        self._over_plan: frozenset[str] = frozenset()
+        self._last_cycle: tuple[PictureSnapshot, Policy] | None = None  # for `explain`
         self.picture = ClusterPicture()
         self.stats = CoreStats()
         self._log = DecisionLog(decision_log_size)
@@ -216,6 +223,7 @@ class CoreService:
                           capabilities=(CAPABILITY_RESIZE,) if resizing else ())
 
     def cycle(self, request: CycleRequest) -> CycleReply:
+        self._learn_from_kills(request)
         outcome = self.picture.apply(request)
         self.stats.cycles += 1
         self.stats.last_cycle_ms = self._clock_ms()
@@ -230,7 +238,9 @@ class CoreService:
         if self._cache_policy is not self.policy:  # a swapped policy starts a fresh cache
             self._cache, self._cache_policy = TableCache(), self.policy
         snapshot = self.picture.snapshot()
-        decision = schedule(snapshot, self._cycle_policy(snapshot), cache=self._cache)
+        policy = self._cycle_policy(snapshot)
+        self._last_cycle = (snapshot, policy)
+        decision = schedule(snapshot, policy, cache=self._cache)
         if request.kind == "full":
             freeze_long_lived()  # the new picture and the arrays kept for it
         self.stats.last_decide_ms = decision.decide_ms
@@ -252,6 +262,22 @@ class CoreService:
         return CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms,
                           resizes=decision.resizes, schema=self.session.schema)
 
+    def _learn_from_kills(self, request: CycleRequest) -> None:
+        """Kubernetes VPA's rule after an OOM: a job role one of whose containers the
+        NodeManager killed for memory gets its request for memory from then on."""
+        for kill in request.memory_kills:
+            self.stats.memory_kills += 1
+            app = self.picture.apps.get(kill.app) or next(
+                (a for a in request.apps if a.id == kill.app), None)
+            role = role_of(kill.container)
+            LOG.warning(
+                "container %s of %s (%s) was killed for memory (exit status %d) at %d MB;"
+                " its job's %s containers get their requested memory from now on",
+                kill.container, kill.app, "unknown job" if app is None else app.name,
+                kill.exit_status, kill.allocated_mb, role)
+            if app is not None and self.elastic is not None:
+                self.elastic.bands.bump(app, role)
+
     def _cycle_policy(self, snapshot: PictureSnapshot) -> Policy:
         """The policy as it places this cycle: over predicted bands, with resizes, when the
         shim applies them; over the RM's numbers otherwise (placing by bands without shrinking
@@ -259,9 +285,19 @@ class CoreService:
         if self.elastic is None or not self.session.resizing:
             return self.policy
         demand = ElasticDemand(snapshot, self.elastic.bands, self.elastic.rules,
-                               self.elastic.measured_memory_mb(snapshot.now_ms))
-        return replace(self.policy, demand_model=CurveDemandModel(
+                               self.elastic.measured_memory_mb(snapshot.now_ms),
+                               over_plan_margin=self.elastic.over_plan_margin)
+        policy = replace(self.policy, demand_model=CurveDemandModel(
             demand, snapshot.now_ms, snapshot.slot_ms))
+        hot = demand.nodes_over_plan()
+        if hot != self._over_plan:
+            LOG.warning("measured use runs above the plan on %s: nothing new is placed there"
+                        " until it is back within %.0f%%", sorted(hot) or "no node",
+                        self.elastic.over_plan_margin * 100)
+            self._over_plan = hot
+        if hot:
+            policy = replace(policy, filters=(*policy.filters, AvoidNodes(hot)))
+        return policy
 
     def decisions_since(self, seq: int) -> list[LoggedPlacement]:
         with self._lock:
@@ -270,6 +306,38 @@ class CoreService:
     def resizes_since(self, seq: int) -> list[LoggedResize]:
         with self._lock:
             return self._log.resizes_since(seq)
+
+    def explain(self, container_id: str) -> dict[str, object] | None:
+        """What `yarn-elastic explain` shows: the container's curve, its resizes with their
+        reasons, the placements of its app on its node, and its node's DRR against the next
+        best nodes on the last cycle's picture. None if the last cycle did not see it."""
+        with self._lock:
+            if self._last_cycle is None:
+                return None
+            snapshot, policy = self._last_cycle
+            found = explain_container(snapshot, policy.demand_model, container_id)
+            if found is None:
+                return None
+            resizes = [r for r in self._log.resizes_since(-1)
+                       if r.resize.container == container_id]
+            placed = [d for d in self._log.since(-1) if d.placement.node == found.node
+                      and d.placement.ask.split("#", 1)[0] == found.app]
+        return {
+            "container": found.container, "app": found.app, "node": found.node,
+            "slot_ms": snapshot.slot_ms, "position": found.position,
+            "allocated": list(found.allocated), "request": list(found.request),
+            "predicted": found.predicted,
+            "curve": {name: [round(float(v), 3) for v in row]
+                      for name, row in zip(RESOURCE_NAMES, found.curve, strict=True)},
+            "resizes": [{"seq": r.seq, "time_ms": r.time_ms, "vcores": r.resize.vcores,
+                         "memory_mb": r.resize.memory_mb, "reason": r.resize.reason}
+                        for r in resizes],
+            "placements": [{"seq": d.seq, "time_ms": d.time_ms, "ask": d.placement.ask,
+                            "count": d.placement.count, "score": round(d.placement.score, 6)}
+                           for d in placed],
+            "nodes": [{"node": n.node, "drr": round(n.drr, 6), "fits": n.fits}
+                      for n in found.scores],
+        }
 
     def status(self) -> dict[str, object]:
         with self._lock:
@@ -287,6 +355,7 @@ class CoreService:
                 "picture": self.picture.sizes(),
                 "decisions_logged": len(self._log),
                 "resizes": self.stats.resizes,
+                "memory_kills": self.stats.memory_kills,
                 "session": {"schema": self.session.schema, "resizing": self.session.resizing},
             }
 

@@ -33,6 +33,7 @@ from yarn_elastic.messages.schema import (
     Hello,
     HelloReply,
     Locality,
+    MemoryKill,
     Message,
     MessageError,
     Node,
@@ -45,7 +46,7 @@ from yarn_elastic.messages.schema import (
 )
 
 __all__ = [
-    "CAPABILITIES", "CAPABILITY_RESIZE", "SUPPORTED_SCHEMAS", "Resize",
+    "CAPABILITIES", "CAPABILITY_RESIZE", "MemoryKill", "SUPPORTED_SCHEMAS", "Resize",
     "HELLO_STATUSES", "REPLY_STATUSES", "REQUEST_KINDS", "RESOURCE_NAMES", "SCHEMA", "App", "Ask",
     "Container", "Curves", "CycleReply", "CycleRequest", "Hello", "HelloReply", "Locality",
     "Message", "MessageError", "Node", "Placement", "Reply", "Request", "decode_curves",

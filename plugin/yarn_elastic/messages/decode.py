@@ -27,6 +27,7 @@ from yarn_elastic.messages.schema import (
     Hello,
     HelloReply,
     Locality,
+    MemoryKill,
     Message,
     MessageError,
     Node,
@@ -289,6 +290,16 @@ def _cycle_request(f: _Fields) -> CycleRequest:
         asks=f.objects("asks", _ask),
         containers=f.objects("containers", _container),
         removed_containers=f.strings("removed_containers"),
+        memory_kills=f.objects("memory_kills", _memory_kill, default=()),
+    )
+
+
+def _memory_kill(f: _Fields) -> MemoryKill:
+    return MemoryKill(
+        container=f.string("container"),
+        app=f.string("app"),
+        exit_status=f.integer("exit_status"),
+        allocated_mb=f.integer("allocated_mb", minimum=0),
     )
 
 

@@ -134,6 +134,8 @@ def _cycle_request_json(r: CycleRequest) -> dict[str, Any]:
         ],
         "containers": [_container_json(c) for c in r.containers],
         "removed_containers": list(r.removed_containers),
+        **({"memory_kills": [dataclasses.asdict(k) for k in r.memory_kills]}
+           if r.memory_kills else {}),
     }
 
 

@@ -90,6 +90,16 @@ class Container:
 
 
 @dataclass(frozen=True)
+class MemoryKill:
+    """A container the NodeManager killed for memory (schema 2): -104 physical, -103 virtual."""
+
+    container: str
+    app: str
+    exit_status: int
+    allocated_mb: int
+
+
+@dataclass(frozen=True)
 class CycleRequest:
     rm_id: str
     seq: int
@@ -104,6 +114,7 @@ class CycleRequest:
     asks: tuple[Ask, ...] = ()
     containers: tuple[Container, ...] = ()
     removed_containers: tuple[str, ...] = ()
+    memory_kills: tuple[MemoryKill, ...] = ()  # schema 2, optional: sent once each
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ None (the RM's numbers, this cycle). One daemon thread computes what is queued w
 same `Forecaster` that `yarn-elastic predict` shows, and starts afresh (a new forecaster, an
 empty book) whenever the store holds more runs than the forecaster was built from.
 
-A job role is found by its signature: the application's name, type, queue, user and tags,
+Only recurring jobs get a band: a signature with at least one stored run. A job role is
+found by its signature: the application's name, type, queue, user and tags,
 and its executors' size. An AM ask comes before any executor, so its size is not known yet;
 it then takes the one stored signature that matches on everything else, if there is exactly
 one.
@@ -51,6 +52,9 @@ class LiveBands:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._runs_seen = -1
+        # Job roles a container of which was killed for memory: their memory band is the
+        # request from then on (Kubernetes VPA's rule after an OOM), across refreshes.
+        self._bumped: set[tuple[str, str, str, str, tuple[str, ...], str]] = set()
         self._forecaster: Forecaster | None = None
         self.predicted = 0  # job roles given a band
         self.unpredictable = 0  # job roles the forecaster had nothing for
@@ -62,15 +66,26 @@ class LiveBands:
         key = band_key(app, role, executor_size)
         with self._wake:
             if key in self._book:
-                return self._book[key]
+                band = self._book[key]
+                if band is not None and _job_role(key) in self._bumped:
+                    band = band.copy()
+                    band[1] = np.inf  # sized down to the request by the demand
+                return band
             if key not in self._queued:
                 self._queued[key] = (app, role, executor_size)
                 self._wake.notify()
         return None
 
+    def bump(self, app: App, role: str) -> None:
+        """A container of this job role was killed for memory: its next ones get their
+        request for memory."""
+        with self._wake:
+            self._bumped.add(_job_role(band_key(app, role, None)))
+
     def status(self) -> dict[str, object]:
         with self._wake:
             return {"bands": sum(b is not None for b in self._book.values()),
+                    "bumped": len(self._bumped),
                     "unpredictable": sum(b is None for b in self._book.values()),
                     "queued": len(self._queued), "runs": self._runs_seen}
 
@@ -118,7 +133,9 @@ class LiveBands:
                  ) -> CurveArray | None:
         forecaster = self._forecaster
         signature = None if forecaster is None else self._signature(app, size)
-        if forecaster is None or signature is None:
+        if forecaster is None or signature is None or not forecaster.runs_of(signature):
+            # Only a recurring job is predicted; a new one runs at its request until a run
+            # of it has been learnt.
             self.unpredictable += 1
             return None
         try:
@@ -159,6 +176,11 @@ class LiveBands:
                 self.fill()
             except Exception:
                 LOG.exception("live prediction failed; retrying at the next ask")
+
+
+def _job_role(key: BandKey) -> tuple[str, str, str, str, tuple[str, ...], str]:
+    name, app_type, queue, user, tags, _size, role = key
+    return name, app_type, queue, user, tags, role
 
 
 def _forecaster_of(models: ModelStore) -> Forecaster:

@@ -59,7 +59,14 @@ VCORES_STEP = Key(
     "Hadoop's own key: targets are whole multiples of it.",
 )
 
-KEYS = (DEMAND, LEAD_SLOTS, MEMORY_MARGIN, GROW_AT, MIN_CHANGE, MEMORY_STEP_MB, VCORES_STEP)
+OVER_PLAN_MARGIN = Key(
+    "yarn.elastic.demand.over-plan-margin", 0.10, margin, "a fraction from 0 to 10",
+    "A node whose predicted containers the agents measure above their bands by more than"
+    " this fraction gets no new container until they are back within it.",
+)
+
+KEYS = (DEMAND, OVER_PLAN_MARGIN, LEAD_SLOTS, MEMORY_MARGIN, GROW_AT, MIN_CHANGE,
+        MEMORY_STEP_MB, VCORES_STEP)
 
 
 def resize_rules(conf: Mapping[str, str]) -> ResizeRules:

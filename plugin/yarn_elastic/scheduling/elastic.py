@@ -49,6 +49,10 @@ from yarn_elastic.scheduling.resize import (
 AM_ROLE, EXECUTOR_ROLE = "am", "executor"
 
 
+def role_of(container_id: str) -> str:
+    return AM_ROLE if is_am_container(container_id) else EXECUTOR_ROLE
+
+
 class BandLookup(Protocol):
     """A job role's predicted band, (4, slots of `band_slot_ms`) from the container's start,
     or None when there is none (yet). Called inside the cycle: it must answer from memory."""
@@ -58,11 +62,19 @@ class BandLookup(Protocol):
     def band(self, app: App, role: str, executor_size: tuple[float, float] | None
              ) -> CurveArray | None: ...
 
+    def bump(self, app: App, role: str) -> None:
+        """A container of the job role was killed for memory: from now on its memory band
+        is its request."""
+        ...
+
 
 class NoBands:
     """No predictions: every container and ask keeps the RM's numbers."""
 
     band_slot_ms = 0
+
+    def bump(self, app: App, role: str) -> None:
+        pass
 
     def band(self, app: App, role: str, executor_size: tuple[float, float] | None
              ) -> CurveArray | None:
@@ -85,7 +97,9 @@ class ElasticDemand:
     rules: ResizeRules = field(default_factory=ResizeRules)
     measured_memory_mb: Mapping[str, float] = field(default_factory=dict)
     largest_node: CurveArray | None = None  # (4,): disk and network are capped at it
+    over_plan_margin: float = 0.10
     _running: dict[str, _Sized] = field(default_factory=dict, init=False, repr=False)
+    _over_plan: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _resizes: tuple[Resize, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,7 +118,7 @@ class ElasticDemand:
         by_id: dict[str, Container] = {}
         for container in snapshot.containers:
             app = snapshot.apps.get(container.app)
-            role = AM_ROLE if is_am_container(container.id) else EXECUTOR_ROLE
+            role = role_of(container.id)
             request = _vcores_memory(container.request or container.allocated)
             band = None if app is None else self.bands.band(
                 app, role, executor_sizes.get(container.app))
@@ -117,6 +131,7 @@ class ElasticDemand:
             by_id[container.id] = container
             running.append(RunningSize(container.id, sized, position, allocated, request,
                                        self.measured_memory_mb.get(container.id)))
+        self._over_plan = self._nodes_over_plan(by_id)
         planned = plan_resizes(running, self.rules)
         for resize in planned:
             held = self._running[resize.container]
@@ -132,8 +147,29 @@ class ElasticDemand:
             sized[2:] = np.minimum(sized[2:], self.largest_node[2:, None])
         return sized
 
+    def _nodes_over_plan(self, predicted: Mapping[str, Container]) -> frozenset[str]:
+        """Nodes whose predicted containers the agents measured above their bands by more
+        than the margin: a prediction went wrong there, so nothing new is placed on them
+        until it is right again (their containers are grown meanwhile)."""
+        measured: dict[str, float] = {}
+        planned: dict[str, float] = {}
+        for container_id, container in predicted.items():
+            used = self.measured_memory_mb.get(container_id)
+            if used is None:
+                continue
+            held = self._running[container_id]
+            slot = min(held.position, held.band.shape[1] - 1)
+            measured[container.node] = measured.get(container.node, 0.0) + used
+            planned[container.node] = planned.get(container.node, 0.0) + float(
+                held.band[MEMORY, slot])
+        return frozenset(n for n, used in measured.items()
+                         if used > planned[n] * (1.0 + self.over_plan_margin))
+
     def resizes(self) -> tuple[Resize, ...]:
         return self._resizes
+
+    def nodes_over_plan(self) -> frozenset[str]:
+        return self._over_plan
 
     # -- CurveSource ---------------------------------------------------------------------------
 

@@ -169,3 +169,22 @@ class LeastRemainingFirst:
         # Nodes arrive sorted by id, so a stable sort breaks DRR ties by id.
         order: IntArray = np.argsort(drr, kind="stable").astype(np.int64)
         return order
+
+
+class AvoidNodes:
+    """Places nothing on the named nodes this cycle: the elastic demand found their measured
+    use above the plan (scheduling/elastic.py)."""
+
+    name = "avoid-nodes"
+    static = True
+
+    def __init__(self, nodes: frozenset[str]) -> None:
+        self.nodes = nodes
+
+    def prepare(self, cycle: CycleInput) -> NodeFilter:
+        ids, size = cycle.nodes.ids, cycle.candidates.size
+
+        def allowed(node: NodeState, progress: CycleProgress) -> BoolArray:
+            return np.full(size, ids[node.index] not in self.nodes, dtype=bool)
+
+        return allowed

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from core_builders import NOW_MS, SLOT_MS, app, ask, node, snapshot
 from yarn_elastic.endpoint.service import CoreService, ElasticInputs
-from yarn_elastic.messages import App, Container, CycleRequest, flat
+from yarn_elastic.messages import App, Container, CycleRequest, MemoryKill, flat
 from yarn_elastic.messages.encode import encode_message
 from yarn_elastic.messages.schema import Hello
 from yarn_elastic.resources import CurveArray
@@ -35,6 +35,10 @@ class Bands:
     def __init__(self, band: CurveArray | None = BAND) -> None:
         self.value = band
         self.asked: list[tuple[str, str, tuple[float, float] | None]] = []
+        self.bumped: list[tuple[str, str]] = []
+
+    def bump(self, app: App, role: str) -> None:
+        self.bumped.append((app.id, role))
 
     def band(self, app: App, role: str, executor_size: tuple[float, float] | None
              ) -> CurveArray | None:
@@ -185,3 +189,62 @@ def test_no_bands_means_the_flat_plan() -> None:
     demand = ElasticDemand(one, NoBands(), RULES)
     elastic = replace(minfrag_policy(), demand_model=CurveDemandModel(demand, NOW_MS, SLOT_MS))
     assert schedule(one, elastic).placements == schedule(one, minfrag_policy()).placements
+
+
+def test_a_container_killed_for_memory_bumps_its_job_role() -> None:
+    bands = Bands()
+    service = CoreService(minfrag_policy(), elastic=_inputs(bands))
+    service.exchange(encode_message(Hello("rm-test", "0.1.0", ("resize",))))
+    _cycle(service)
+    killed = CycleRequest(
+        "rm-test", 2, "delta", 1, NOW_MS + SLOT_MS, SLOT_MS, removed_containers=(EXECUTOR,),
+        memory_kills=(MemoryKill(EXECUTOR, "app1", -104, 1024),))
+    reply = json.loads(service.exchange(encode_message(killed)))
+    assert reply["status"] == "ok"
+    assert bands.bumped == [("app1", "executor")]
+    assert service.status()["memory_kills"] == 1
+
+
+@pytest.mark.parametrize(("measured", "over"), [
+    (1100.0, False),  # band 1000 MB at slot 0; 1100 is within 10%
+    (1200.0, True),  # 1200 > 1000 x 1.1: the prediction went wrong on n1
+])
+def test_a_node_whose_measured_use_runs_above_its_band_gets_nothing_new(
+        measured: float, over: bool) -> None:
+    one = picture(running(0), asks=("app2",))
+    demand = ElasticDemand(one, Bands(), RULES, {EXECUTOR: measured})
+    assert demand.nodes_over_plan() == (frozenset({"n1"}) if over else frozenset())
+
+
+def test_the_service_places_nothing_on_a_node_over_its_plan() -> None:
+    service = CoreService(minfrag_policy(), elastic=ElasticInputs(
+        Bands(), RULES, lambda _now: {EXECUTOR: 1500.0}))
+    service.exchange(encode_message(Hello("rm-test", "0.1.0", ("resize",))))
+    request = CycleRequest(
+        "rm-test", 1, "full", None, NOW_MS, SLOT_MS,
+        nodes=(node("n1", flat(8, 8192), flat(1, 4096)),), apps=(app("app1"), app("app2")),
+        asks=(ask("app2", flat(1, 1024)),), containers=(running(0),))
+    reply = json.loads(service.exchange(encode_message(request)))
+    assert reply["placements"] == []
+    # ... while its container is still sized by what it uses: 1500 + 10% -> 2048
+    assert [r["memory_mb"] for r in reply["resizes"]] == [2048]
+
+
+def test_explain_shows_the_curve_the_resizes_and_the_node_against_the_others() -> None:
+    from yarn_elastic.commands.explain import render
+
+    service = CoreService(minfrag_policy(), elastic=_inputs(Bands()))
+    service.exchange(encode_message(Hello("rm-test", "0.1.0", ("resize",))))
+    request = CycleRequest(
+        "rm-test", 1, "full", None, NOW_MS, SLOT_MS,
+        nodes=(node("n1", flat(8, 8192), flat(1, 4096)), node("n2", flat(4, 4096))),
+        apps=(app("app1"),), containers=(running(0),))
+    service.exchange(encode_message(request))
+    found = service.explain(EXECUTOR)
+    assert found is not None and found["predicted"] is True
+    assert found["resizes"][0]["memory_mb"] == 1024  # type: ignore[index]
+    # its own node first, then the other candidate
+    assert [n["node"] for n in found["nodes"]] == ["n1", "n2"]  # type: ignore[union-attr]
+    text = render(found)
+    assert "predicted curve" in text and "band over the next 1 slot(s)" in text
+    assert service.explain("container_1_0001_01_000099") is None

@@ -154,7 +154,7 @@ def test_spark_submit_runs_the_given_script_with_its_arguments(tmp_path: Path) -
 
 
 def test_every_submission_gets_its_own_client_log(tmp_path: Path) -> None:
-    from yarn_elastic.devcluster.spark_job import fresh_log_file
+    from yarn_elastic.devcluster.applications import fresh_log_file
 
     first = fresh_log_file(tmp_path, "hibench-sort")
     first.write_text("Submitted application application_1_0001\n")

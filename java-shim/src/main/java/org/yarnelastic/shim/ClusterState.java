@@ -20,12 +20,37 @@ public final class ClusterState {
   public final List<AskState> asks;
   public final List<ContainerState> containers;
 
+  /** Containers the NodeManagers killed for memory since the last read (sent once). */
+  public final List<MemoryKill> memoryKills;
+
   public ClusterState(List<NodeState> nodes, List<AppState> apps, List<AskState> asks,
       List<ContainerState> containers) {
+    this(nodes, apps, asks, containers, Collections.<MemoryKill>emptyList());
+  }
+
+  public ClusterState(List<NodeState> nodes, List<AppState> apps, List<AskState> asks,
+      List<ContainerState> containers, List<MemoryKill> memoryKills) {
     this.nodes = Collections.unmodifiableList(nodes);
     this.apps = Collections.unmodifiableList(apps);
     this.asks = Collections.unmodifiableList(asks);
     this.containers = Collections.unmodifiableList(containers);
+    this.memoryKills = Collections.unmodifiableList(memoryKills);
+  }
+
+  /** A container the NodeManager killed for using more memory than it was allocated. */
+  public static final class MemoryKill {
+    public final String container;
+    public final String app;
+    /** -104: physical memory, -103: virtual memory (ContainerExitStatus). */
+    public final int exitStatus;
+    public final long allocatedMb;
+
+    public MemoryKill(String container, String app, int exitStatus, long allocatedMb) {
+      this.container = container;
+      this.app = app;
+      this.exitStatus = exitStatus;
+      this.allocatedMb = allocatedMb;
+    }
   }
 
   /** A NodeManager as the scheduler sees it. */

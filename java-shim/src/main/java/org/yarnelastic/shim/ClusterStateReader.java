@@ -8,8 +8,11 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.ResourceUtilization;
@@ -55,6 +58,20 @@ final class ClusterStateReader {
    * by the resizer on the same thread.
    */
   private volatile Map<String, double[]> firstSizes = new HashMap<>();
+  /** Filled by the RM's threads as containers complete, drained by each read. */
+  private final Queue<ClusterState.MemoryKill> memoryKills = new ConcurrentLinkedQueue<>();
+  private static final int MAX_KILLS_KEPT = 10_000;
+
+  /** Called on the RM's thread that completes a container: only queues, never blocks. */
+  void completed(RMContainer container, int exitStatus) {
+    if ((exitStatus == ContainerExitStatus.KILLED_EXCEEDED_PMEM
+        || exitStatus == ContainerExitStatus.KILLED_EXCEEDED_VMEM)
+        && memoryKills.size() < MAX_KILLS_KEPT) {
+      memoryKills.add(new ClusterState.MemoryKill(container.getContainerId().toString(),
+          container.getApplicationAttemptId().getApplicationId().toString(), exitStatus,
+          container.getAllocatedResource().getMemorySize()));
+    }
+  }
 
   /** The vcores and memory the container asked for, or null if the reader never saw it. */
   double[] requestOf(String containerId) {
@@ -98,7 +115,12 @@ final class ClusterStateReader {
       }
     }
     firstSizes = live;
-    return new ClusterState(nodes, apps, asks, containers);
+    List<ClusterState.MemoryKill> kills = new ArrayList<>();
+    ClusterState.MemoryKill kill;
+    while ((kill = memoryKills.poll()) != null) {
+      kills.add(kill);
+    }
+    return new ClusterState(nodes, apps, asks, containers, kills);
   }
 
   private ClusterState.NodeState readNode(FiCaSchedulerNode node) {

@@ -138,9 +138,15 @@ final class ContainerResizer {
       return "not a container id";
     }
     RMContainer container = scheduler.container(id);
-    if (container == null || container.getState() != RMContainerState.RUNNING) {
-      return "unknown container, or not running (state "
-          + (container == null ? "gone" : container.getState()) + ")";
+    if (container == null) {
+      return "unknown container (finished, or never allocated)";
+    }
+    if (container.getState() == RMContainerState.ALLOCATED
+        || container.getState() == RMContainerState.ACQUIRED) {
+      return null; // not launched yet: CapacityScheduler resizes only running containers
+    }
+    if (container.getState() != RMContainerState.RUNNING) {
+      return "not running (state " + container.getState() + ")";
     }
     int version = container.getContainer().getVersion();
     if (version != resize.version) {

@@ -101,6 +101,19 @@ final class CycleRequestEncoder {
     changed(out, containers, full ? null : sentContainers);
     out.append(",\"removed_containers\":");
     removed(out, containers, full ? null : sentContainers);
+    if (schema >= 2 && !state.memoryKills.isEmpty()) {
+      out.append(",\"memory_kills\":[");
+      for (int i = 0; i < state.memoryKills.size(); i++) {
+        ClusterState.MemoryKill kill = state.memoryKills.get(i);
+        out.append(i == 0 ? "" : ",").append("{\"container\":");
+        JsonText.string(out, kill.container);
+        out.append(",\"app\":");
+        JsonText.string(out, kill.app);
+        out.append(",\"exit_status\":").append(kill.exitStatus)
+            .append(",\"allocated_mb\":").append(kill.allocatedMb).append('}');
+      }
+      out.append(']');
+    }
     out.append('}');
 
     sentNodes = nodes;

@@ -15,9 +15,11 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerEventType;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.Allocation;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -55,6 +57,7 @@ public class ElasticScheduler extends CapacityScheduler {
   };
 
   private ElasticConfiguration elastic;
+  private volatile ClusterStateReader stateReader;
   private ElasticSchedulerMetrics metrics;
   private volatile CoreLink link;
 
@@ -103,6 +106,7 @@ public class ElasticScheduler extends CapacityScheduler {
           tokenFileForChild, elastic.coreLogFile);
     }
     ClusterStateReader reader = new ClusterStateReader(this, getRMContext(), elastic);
+    stateReader = reader;
     boolean vmemChecked = getConf().getBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED,
         YarnConfiguration.DEFAULT_NM_VMEM_CHECK_ENABLED);
     if (elastic.resizeEnabled && vmemChecked) {
@@ -189,6 +193,17 @@ public class ElasticScheduler extends CapacityScheduler {
       current.wake();
     }
     return allocation;
+  }
+
+  /** CapacityScheduler's, plus telling the core of a container killed for memory. */
+  @Override
+  public void completedContainer(RMContainer rmContainer, ContainerStatus containerStatus,
+      RMContainerEventType event) {
+    super.completedContainer(rmContainer, containerStatus, event);
+    ClusterStateReader reader = stateReader;
+    if (reader != null && rmContainer != null && containerStatus != null) {
+      reader.completed(rmContainer, containerStatus.getExitStatus());
+    }
   }
 
   private static boolean isEmpty(List<?> list) {

@@ -90,4 +90,26 @@ public class CycleRequestEncoderTest {
     JsonText.string(out, "a\"b\\c\nd\u0001");
     assertEquals("a\"b\\c\nd\u0001", MAPPER.readTree(out.toString()).asText());
   }
+
+  @Test
+  public void memoryKillsAreSentOnceAndOnlyInSchemaTwo() throws Exception {
+    ClusterState.MemoryKill kill = new ClusterState.MemoryKill(
+        "container_1_0001_01_000002", "application_1_0001", -104, 1024);
+    ClusterState killed = new ClusterState(Collections.<ClusterState.NodeState>emptyList(),
+        Collections.<ClusterState.AppState>emptyList(),
+        Collections.<ClusterState.AskState>emptyList(),
+        Collections.<ClusterState.ContainerState>emptyList(), Collections.singletonList(kill));
+    CycleRequestEncoder encoder = new CycleRequestEncoder("rm-1", 3000);
+    JsonNode sent = json(encoder.encode(killed, 10)).get("memory_kills");
+    assertEquals(1, sent.size());
+    assertEquals(-104, sent.get(0).get("exit_status").asInt());
+    assertEquals("container_1_0001_01_000002", sent.get(0).get("container").asText());
+    assertEquals(null, json(encoder.encode(state(Collections.<ClusterState.NodeState>emptyList(),
+        Collections.<ClusterState.AskState>emptyList()), 20)).get("memory_kills"));
+    CycleRequestEncoder older = new CycleRequestEncoder("rm-1", 3000);
+    older.useSchema(1);
+    JsonNode schemaOne = json(older.encode(killed, 10));
+    assertEquals(1, schemaOne.get("schema").asInt());
+    assertEquals(null, schemaOne.get("memory_kills"));
+  }
 }

@@ -1,0 +1,182 @@
+"""Elastic allocation under real YARN (issue 11): the core learns a recurring job from its
+runs, then resizes the next run's containers along the predicted band, through
+CapacityScheduler's own container-update path, with agents measuring every container.
+
+The job is DistributedShell whose containers ask for 1024 MB and grow their memory in steps
+(a Python process touching 96 MB every 6 s, to about 400 MB): far less than they ask at
+first, more than a shrunken allocation later. Its runs teach the core the band; on the next
+run the RM's REST API must show each container shrink below its request and grow again as
+it goes, with no container killed (DistributedShell fails the application if one is).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from yarn_elastic.devcluster.agents import NodeManagerAgents, depository_token_properties
+from yarn_elastic.devcluster.applications import SubmittedApp
+from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
+from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
+from yarn_elastic.devcluster.elastic import (
+    CoreSetup,
+    core_pids,
+    core_status,
+    elastic_spec,
+    shim_metrics,
+    wait_for_core_state,
+)
+from yarn_elastic.devcluster.placement import PlacementRecorder
+from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
+from yarn_elastic.devcluster.spec import ClusterSpec
+
+pytestmark = pytest.mark.integration
+
+ACTIVE = 1
+REQUEST_MB = 1024
+GROWER = """\
+import time
+held = []
+for step in range(4):
+    held.append(b"x" * (96 << 20))
+    time.sleep(6)
+time.sleep(4)
+"""
+
+
+@dataclass
+class Rig:
+    cluster: LocalCluster
+    core: CoreSetup
+    script: Path
+
+
+@pytest.fixture(scope="module")
+def rig() -> Iterator[Rig]:
+    run_dir = new_run_dir("it-resize")
+    properties = {
+        **depository_token_properties(run_dir),
+        "yarn.elastic.prediction.settle-seconds": "5",
+    }
+    spec, core = elastic_spec(ClusterSpec(extra_properties=properties), run_dir)
+    # The NodeManagers share this host, so every container can run the file where it is.
+    # (DistributedShell's -shell_script fails with more than one container: each launch
+    # renames the one staged copy.)
+    script = run_dir / "grow_memory.py"
+    script.write_text(GROWER)
+    with LocalCluster.start(spec, run_dir, ready_timeout_seconds=240) as cluster:
+        wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+        with NodeManagerAgents.start(cluster, core.http_url, interval_ms=1000):
+            rig = Rig(cluster, core, script)
+            learn(rig, runs=3)
+            yield rig
+
+
+def job(rig: Rig, name: str = "ds-grows") -> ShellAppSpec:
+    return ShellAppSpec(name, num_containers=2, memory_mb=REQUEST_MB, vcores=1,
+                        shell_command=f"python3 {rig.script}")
+
+
+def learn(rig: Rig, runs: int, submit: Callable[[], SubmittedApp] | None = None) -> None:
+    """Run a job `runs` times at once (the memory grower unless told) and wait until the core
+    has stored every run."""
+    submitted = [(submit or (lambda: submit_distributed_shell(rig.cluster, job(rig))))()
+                 for _ in range(runs)]
+    reports = [s.wait(timeout_seconds=420) for s in submitted]
+    for report in reports:
+        assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    wanted = {r.app_id for r in reports}
+    deadline = time.monotonic() + 120
+    learning: dict[str, Any] = {}
+    while not wanted <= set(learning.get("recent", [])):
+        assert time.monotonic() < deadline, (
+            f"the core did not learn from {wanted}: {learning} (log {rig.core.log_file})")
+        time.sleep(1)
+        learning = (core_status(rig.core) or {}).get("prediction") or {}
+
+
+def workers(recorder: PlacementRecorder, app_id: str) -> list[str]:
+    return [p.container_id for p in recorder.placements(app_id) if p.ran and not p.is_am]
+
+
+def memory_history(recorder: PlacementRecorder, container_id: str) -> list[int]:
+    return [memory for _, memory, _ in recorder.sizes(container_id)]
+
+
+def test_a_b_containers_shrink_to_their_band_and_grow_before_a_kill(rig: Rig) -> None:
+    before = shim_metrics(rig.cluster)
+    recorder = rig.cluster.placement_recorder()
+    with recorder:
+        report = submit_distributed_shell(rig.cluster, job(rig)).wait(timeout_seconds=300)
+        recorder.poll_once()
+    # DistributedShell fails the application if any container fails, a kill included.
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    ours = workers(recorder, report.app_id)
+    assert len(ours) == 2, recorder.placements(report.app_id)
+    for container in ours:
+        history = memory_history(recorder, container)
+        assert history[0] == REQUEST_MB, history  # the RM allocates what was asked
+        low = min(history)
+        assert low < REQUEST_MB, f"{container} never shrank: {history}"
+        # It grew again from its smallest size as its memory rose, and was never killed.
+        assert max(history[history.index(low):]) > low, f"{container} never grew: {history}"
+    after = shim_metrics(rig.cluster)
+    assert after["CoreState"] == ACTIVE
+    assert after["ResizesIssued"] > before["ResizesIssued"]
+    assert after["ResizesApplied"] > before["ResizesApplied"]
+    assert after["ResizesRefused"] == before["ResizesRefused"]
+    status = core_status(rig.core) or {}
+    assert status["session"] == {"schema": 2, "resizing": True}, status
+    assert (status.get("live_bands") or {}).get("bands", 0) >= 1, status
+
+
+def test_c_killing_the_core_while_containers_are_shrunk_loses_no_application(
+        rig: Rig) -> None:
+    before = shim_metrics(rig.cluster)
+    recorder = rig.cluster.placement_recorder()
+    with recorder:
+        submitted = submit_distributed_shell(rig.cluster, job(rig))
+        app_id = submitted.app_id()
+        deadline = time.monotonic() + 180
+        while not any(min(memory_history(recorder, c), default=REQUEST_MB) < REQUEST_MB
+                      for c in workers(recorder, app_id)):
+            assert time.monotonic() < deadline, recorder.placements(app_id)
+            time.sleep(0.5)
+        pids = core_pids(rig.core)
+        assert pids, "the RM-launched core is not running"
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        report = submitted.wait(timeout_seconds=300)
+        recorder.poll_once()
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    after = shim_metrics(rig.cluster)
+    assert after["Fallbacks"] > before["Fallbacks"]
+    assert after["ResizesRestored"] > before["ResizesRestored"]
+    rm_log = rig.cluster.layout.rm_log_file.read_text(errors="replace")
+    assert "back to their requested size" in rm_log
+    wait_for_core_state(rig.cluster, ACTIVE, timeout_seconds=120)  # the RM restarts its core
+
+
+@pytest.mark.spark
+def test_d_unmodified_spark_keeps_its_resized_executors(rig: Rig) -> None:
+    """Spark's allocator never reads updated containers; its executors must run on at their
+    new sizes, none released, lost or replaced, and the job succeed."""
+    spark = SparkJobSpec(name="spark-resized", num_executors=2, samples=300000)
+    learn(rig, runs=3, submit=lambda: submit_spark_job(rig.cluster, spark))
+    before = shim_metrics(rig.cluster)
+    with rig.cluster.placement_recorder() as recorder:
+        report = submit_spark_job(rig.cluster, spark).wait(timeout_seconds=420)
+        recorder.poll_once()
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    executors = workers(recorder, report.app_id)
+    assert len(executors) == spark.num_executors, recorder.placements(report.app_id)
+    resized = [c for c in executors if len(set(memory_history(recorder, c))) > 1]
+    assert resized, {c: recorder.sizes(c) for c in executors}
+    after = shim_metrics(rig.cluster)
+    assert after["ResizesApplied"] > before["ResizesApplied"]
