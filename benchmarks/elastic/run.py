@@ -132,12 +132,12 @@ class Cluster:
         from yarn_elastic.devcluster.cluster import LocalCluster
         from yarn_elastic.devcluster.elastic import start_standalone_core, wait_for_core_state
 
-        if not self.elastic:
-            self.standalone = start_standalone_core(self.core)
         self.cluster = LocalCluster.start(self.spec, self.run_dir, ready_timeout_seconds=240)
         self.cluster.__enter__()
         if self.elastic:
             wait_for_core_state(self.cluster, 1, timeout_seconds=120)
+        else:  # it reads the RM's yarn-site.xml, which the cluster's start wrote
+            self.standalone = start_standalone_core(self.core)
         self.agents = NodeManagerAgents.start(self.cluster, self.core.http_url,
                                               interval_ms=1000)
         self.agents.__enter__()

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from yarn_elastic import __version__
 from yarn_elastic.messages import (
@@ -35,10 +35,13 @@ from yarn_elastic.messages import (
 )
 from yarn_elastic.picture import ClusterPicture, FinishedApp, PictureSnapshot
 from yarn_elastic.scheduling import Policy, schedule
-from yarn_elastic.scheduling.demand import CurveDemandModel
-from yarn_elastic.scheduling.elastic import BandLookup, ElasticDemand, role_of
+from yarn_elastic.scheduling.elastic import (
+    BandLookup,
+    ElasticDemand,
+    elastic_policy,
+    role_of,
+)
 from yarn_elastic.scheduling.explain import explain_container
-from yarn_elastic.scheduling.plugins import AvoidNodes
 from yarn_elastic.scheduling.resize import ResizeRules
 from yarn_elastic.scheduling.tables import TableCache
 
@@ -287,17 +290,13 @@ class CoreService:
         demand = ElasticDemand(snapshot, self.elastic.bands, self.elastic.rules,
                                self.elastic.measured_memory_mb(snapshot.now_ms),
                                over_plan_margin=self.elastic.over_plan_margin)
-        policy = replace(self.policy, demand_model=CurveDemandModel(
-            demand, snapshot.now_ms, snapshot.slot_ms))
         hot = demand.nodes_over_plan()
         if hot != self._over_plan:
             LOG.warning("measured use runs above the plan on %s: nothing new is placed there"
                         " until it is back within %.0f%%", sorted(hot) or "no node",
                         self.elastic.over_plan_margin * 100)
             self._over_plan = hot
-        if hot:
-            policy = replace(policy, filters=(*policy.filters, AvoidNodes(hot)))
-        return policy
+        return elastic_policy(self.policy, demand)
 
     def decisions_since(self, seq: int) -> list[LoggedPlacement]:
         with self._lock:

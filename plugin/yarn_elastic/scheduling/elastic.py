@@ -28,7 +28,7 @@ keep the RM's numbers, held for life, as the flat model does.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -36,6 +36,9 @@ import numpy as np
 from yarn_elastic.messages import App, Ask, Container, Resize, is_am_container
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import CurveArray, to_array
+from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.scheduling.framework import Policy
+from yarn_elastic.scheduling.plugins import AvoidNodes
 from yarn_elastic.scheduling.resize import (
     CPU,
     MEMORY,
@@ -200,6 +203,18 @@ class ElasticDemand:
         curve[CPU, window] = np.maximum(curve[CPU, window], request[0])
         curve[MEMORY, window] = np.maximum(curve[MEMORY, window], request[1])
         return curve if ask.am else _ends_after(curve, 0)
+
+
+def elastic_policy(policy: Policy, demand: ElasticDemand) -> Policy:
+    """`policy` placing over the demand's curves at its snapshot's time, and keeping off the
+    nodes it found over plan: what the live core and the simulator's `elastic` both run."""
+    snapshot = demand.snapshot
+    placing = replace(policy, demand_model=CurveDemandModel(
+        demand, snapshot.now_ms, snapshot.slot_ms))
+    hot = demand.nodes_over_plan()
+    if hot:
+        placing = replace(placing, filters=(*placing.filters, AvoidNodes(hot)))
+    return placing
 
 
 def rescaled(curve: CurveArray, from_ms: int, to_ms: int) -> CurveArray:

@@ -14,15 +14,14 @@ A container killed for memory bumps its job's memory to the request, as Kubernet
 after an OOM: its replacement, and every later container of that job and role, gets the
 request for memory (the elastic allocation issue's rule for the live core).
 
-Each cycle `elastic` first resizes every running container with the pure resize planner
-(`scheduling/resize.py`: ahead of its band, never below its measured memory plus a margin,
-grown to its request when it runs above its allocation), then places with the live
-`schedule()` over commitments that already count those resizes (`committed_curve`). A
-container starts at the planner's size for its first slots. On real YARN the RM applies these
-through its container-update path (the elastic allocation issue); until that lands the live
-RM packs requests, so this is the design the live decision code is built for. As on YARN only
-CPU and memory are enforced and resized; disk and network are planned and counted along the
-band, never throttled.
+Each cycle `elastic` runs the live core's own `ElasticDemand` (`scheduling/elastic.py`) on
+the snapshot: it resizes every running container with the pure resize planner (ahead of its
+band, never below its measured memory plus a margin, grown to its request when it runs above
+its allocation), keeps nothing new off nodes whose containers run above their bands, and
+places with the live `schedule()` over commitments that already count those resizes. As on
+the live RM a container starts at its request, and is resized from the next cycle on. Only
+CPU and memory are enforced and resized, as on YARN; disk and network are planned and counted
+along the band, never throttled.
 """
 
 from __future__ import annotations
@@ -34,22 +33,17 @@ from types import MappingProxyType
 import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Curves, Node
-from yarn_elastic.messages import Resize as MessageResize
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.prediction.forecaster import Forecaster
-from yarn_elastic.prediction.runs import Run, hold
+from yarn_elastic.prediction.runs import Run
 from yarn_elastic.prediction.signature import JobSignature, make_signature
 from yarn_elastic.prediction.xgb_curves import CurveModel, train
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy, schedule
-from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.resize import (
     Resize,
     ResizeRules,
-    RunningSize,
-    band_ahead,
-    committed_curve,
-    plan_resizes,
     yarn_sized,
 )
 from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
@@ -64,7 +58,7 @@ from yarn_elastic.simulator.schedulers.base import (
 from yarn_elastic.simulator.schedulers.heartbeat import Timer
 
 MB = float(1 << 20)
-PolicyFactory = Callable[[CurveDemandModel], Policy]
+PolicyFactory = Callable[[], Policy]  # the policy before the cycle's demand is put in
 
 
 @dataclass(frozen=True)
@@ -147,13 +141,12 @@ class ElasticScheduler:
         bumped[1] = role.request.memory_mb
         return RoleCurve(bumped, curve.predicted)
 
-    def start_size(self, curve: CurveArray) -> tuple[float, float]:
-        """The vcores and memory a container starts with: its band's first lead window."""
-        return band_ahead(curve, 0, self.rules.lead_slots)
-
     def allocation(self, app: AppSpec, role: RoleSpec) -> Allocation:
+        """Booked along its band for disk and network; it starts at its request for vcores
+        and memory, as the RM allocates it, and is resized from the next cycle on."""
         curve = self.curve_of(app, role).allocation
-        return Allocation(curve, enforced(curve), size=self.start_size(curve))
+        return Allocation(curve, enforced(curve),
+                          size=(role.request.vcores, role.request.memory_mb))
 
     def killed(self, app: AppSpec, role: RoleSpec) -> None:
         self.bumped.add((app.name, role.role))
@@ -165,70 +158,51 @@ class ElasticScheduler:
 
     def decide(self, view: ClusterView) -> SimDecision:
         with self.timer:
-            resizes = plan_resizes([self._running_size(c) for c in view.running], self.rules)
-            return SimDecision(self._place(view, resizes) if view.pending else [], resizes)
+            slot_ms = round(view.slot_seconds * 1000)
+            now_ms = view.slot * slot_ms
+            snapshot = _snapshot(view, now_ms, slot_ms)
+            measured = {c.id: c.measured_memory_mb for c in view.running
+                        if c.measured_memory_mb is not None}
+            demand = ElasticDemand(snapshot, _RoleBands(self, view), self.rules, measured,
+                                   largest_node=self._largest)
+            resizes = [Resize(r.container, float(r.vcores), float(r.memory_mb), r.reason)
+                       for r in demand.resizes()]
+            if not view.pending:
+                return SimDecision([], resizes)
+            decision = schedule(snapshot, elastic_policy(self.policy(), demand))
+            index = {name: i for i, name in enumerate(view.node_names)}
+            return SimDecision(
+                [Launch(p.ask, index[p.node], p.count) for p in decision.placements], resizes)
 
-    def _place(self, view: ClusterView, resizes: Sequence[Resize]) -> list[Launch]:
-        slot_ms = round(view.slot_seconds * 1000)
-        now_ms = view.slot * slot_ms
-        model = CurveDemandModel(_CurveBook(self, view, resizes), now_ms, slot_ms)
-        decision = schedule(_snapshot(view, now_ms, slot_ms), self.policy(model))
-        index = {name: i for i, name in enumerate(view.node_names)}
-        return [Launch(p.ask, index[p.node], p.count) for p in decision.placements]
 
-    def _running_size(self, c: RunningContainer) -> RunningSize:
-        return RunningSize(c.id, c.allocation.ledger, c.position, c.allocated,
-                           (c.role.request.vcores, c.role.request.memory_mb),
-                           c.measured_memory_mb)
+class _RoleBands:
+    """The `BandLookup` of one cycle: each app's role curve, as `prepare` predicted it (or the
+    truth, for `oracle`), in the cycle's own slots."""
 
+    band_slot_ms = 0
 
-class _CurveBook:
-    """The `CurveSource` of one cycle: the placement curve of each ask and container, each
-    made once a cycle (the table builder asks for a container's twice: its commitment and
-    its end)."""
-
-    def __init__(self, scheduler: ElasticScheduler, view: ClusterView,
-                 resizes: Sequence[Resize]) -> None:
+    def __init__(self, scheduler: ElasticScheduler, view: ClusterView) -> None:
         self.scheduler = scheduler
-        self.asks = {a.key: (a.app, a.role) for a in view.pending}
-        self.containers = {c.id: c for c in view.running}
-        self.sizes = {r.container: r.size for r in resizes}
-        self._made: dict[str, CurveArray] = {}
+        self.apps = {a.app.id: a.app for a in view.pending}
+        self.apps.update({c.app.id: c.app for c in view.running})
 
-    def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None:
-        spec, role = self.asks[ask.key]
-        curve = self.scheduler.curve_of(spec, role)
-        # Counted from its first slot at the size it will start with, as the engine books it.
-        band = committed_curve(curve.allocation, 0, self.scheduler.start_size(curve.allocation),
-                               self.scheduler.rules)
-        return _placement_curve(RoleCurve(band, curve.predicted), role, 0)
+    def band(self, app: App, role: str, executor_size: tuple[float, float] | None
+             ) -> CurveArray | None:
+        spec = self.apps.get(app.id)
+        roles = [] if spec is None else [r for r in spec.roles if r.role == role]
+        if not roles:
+            return None
+        curve = self.scheduler.curve_of(spec, roles[0])  # type: ignore[arg-type]
+        return _placement_curve(curve, roles[0]) if curve.predicted else None
 
-    def resizes(self) -> tuple[MessageResize, ...]:
-        return ()  # the engine applies this scheduler's own resizes (`decide`)
-
-    def for_container(self, container: Container) -> CurveArray | None:
-        made = self._made.get(container.id)
-        if made is None:
-            running = self.containers[container.id]
-            # Its own band, which a bump after it started did not change, at the size the
-            # planner gives it now.
-            predicted = self.scheduler.curves[(running.app.id, running.role.role)].predicted
-            size = self.sizes.get(running.id, running.allocated)
-            band = committed_curve(running.allocation.ledger, running.position, size,
-                                   self.scheduler.rules)
-            made = self._made[container.id] = _placement_curve(
-                RoleCurve(band, predicted), running.role, running.position)
-        return made
+    def bump(self, app: App, role: str) -> None:
+        self.scheduler.bumped.add((app.name, role))
 
 
-def _placement_curve(curve: RoleCurve, role: RoleSpec, position: int) -> CurveArray:
-    """The allocation as the core plans with it: an executor's ends (a zero column) after
-    its predicted life, or after its current slot if it has outlived that; an AM, and
-    anything unpredicted, holds until its app ends."""
-    if role.is_am or not curve.predicted:
-        return curve.allocation
-    held = hold(curve.allocation, max(curve.allocation.shape[1], position + 1))
-    return np.concatenate([held, np.zeros((4, 1))], axis=1)
+def _placement_curve(curve: RoleCurve, role: RoleSpec) -> CurveArray:
+    """An AM's band held until its app ends (the live demand ends an executor's band after
+    its predicted life itself)."""
+    return curve.allocation
 
 
 def _flat(values: np.ndarray) -> Curves:
@@ -240,9 +214,11 @@ def _snapshot(view: ClusterView, now_ms: int, slot_ms: int) -> PictureSnapshot:
         Node(name, "/default-rack", "", _flat(view.capacity[i]), _flat(view.ledger[i]),
              _flat(view.used[i]))
         for i, name in enumerate(view.node_names))
-    apps = {a.app.id: App(a.app.id, a.app.queue, a.app.user, a.app.name, a.app.type, 0,
-                          round(a.app.arrival_s * 1000), a.app.tags)
-            for a in view.pending}
+    # Every app the RM lists: those with asks and those with running containers only.
+    specs = {a.app.id: a.app for a in view.pending}
+    specs.update({c.app.id: c.app for c in view.running})
+    apps = {s.id: App(s.id, s.queue, s.user, s.name, s.type, 0, round(s.arrival_s * 1000),
+                      s.tags) for s in specs.values()}
     asks = tuple(sorted(
         (Ask(a.key, a.app.id, 0 if a.role.is_am else 1, 0, a.count,
              _flat(a.role.requested),
@@ -259,7 +235,7 @@ def _container(c: RunningContainer, view: ClusterView, now_ms: int, slot_ms: int
     ledger = c.allocation.at(c.position)[0].copy()
     ledger[:2] = c.allocated
     return Container(c.id, c.app.id, view.node_names[c.node], _flat(ledger),
-                     now_ms - c.position * slot_ms)
+                     now_ms - c.position * slot_ms, request=_flat(c.role.requested))
 
 
 def _forecaster(workload: Workload) -> Forecaster:
