@@ -11,13 +11,14 @@ HADOOP_STAMP := build/hadoop/.installed
 MVN := mvn -q -B
 PYSPARK_VERSION := 4.0.1
 
-.PHONY: all venv shim hadoop spark lint unit-test java-test integration-test test demo bench simulate clean help
+.PHONY: all venv shim hadoop spark lint unit-test java-test integration-test test demo bench bench-elastic simulate clean help
 
 help:
 	@echo "make demo   build everything, start a local YARN cluster with the core, run jobs, stop it"
 	@echo "make test   run all tests (lint, Python unit/property, Java, integration with real YARN)"
 	@echo "make bench  run the benchmarks and update benchmarks/results/"
 	@echo "make simulate  compare the six schedulers on elasecutor-mix (writes build/simulate/)"
+	@echo "make bench-elastic  stock CapacityScheduler vs yarn-elastic on a real local cluster (about 2 h)"
 
 all: venv shim hadoop
 
@@ -65,6 +66,9 @@ demo: venv spark shim hadoop
 
 bench: venv shim hadoop
 	$(BIN)/python -m benchmarks.run_all
+
+bench-elastic: venv spark shim hadoop
+	$(BIN)/python -m benchmarks.elastic.run
 
 simulate: venv
 	$(BIN)/yarn-elastic simulate elasecutor-mix --out build/simulate

@@ -153,6 +153,7 @@ class Cluster:
 
 def run_mix(cluster: Cluster, plan: Sequence[tuple[float, int]], executor_mb: int,
             scheduler: str, rep: int) -> Run:
+    from yarn_elastic.devcluster.applications import ApplicationError
     from yarn_elastic.devcluster.spark_job import submit_spark_job
 
     run = Run(scheduler, rep)
@@ -166,11 +167,18 @@ def run_mix(cluster: Cluster, plan: Sequence[tuple[float, int]], executor_mb: in
         name, script, records = JOBS[job]
         output = cluster.run_dir / "job-output" / f"{scheduler}-{rep}-{index}"
         spec = spark_job(name, script, records, executor_mb, 1000 + index, output)
-        report = submit_spark_job(cluster.cluster, spec).wait(timeout_seconds=1800)
+        try:
+            # Twenty clients starting JVMs on two cores take minutes to submit.
+            report = submit_spark_job(cluster.cluster, spec).wait(timeout_seconds=3600,
+                                                                  submit_timeout_seconds=900)
+            app_id, status = report.app_id, report.final_status
+        except ApplicationError as exc:  # counted as not succeeded, never dropped
+            print(f"  {spec.name} #{index}: {exc}", flush=True)
+            app_id, status = "", "NOT_RUN"
         shutil.rmtree(output, ignore_errors=True)
         with lock:
-            results.append(AppResult(spec.name, report.app_id, at,
-                                     time.monotonic() - started, report.final_status))
+            results.append(AppResult(spec.name, app_id, at, time.monotonic() - started,
+                                     status))
 
     threads = [threading.Thread(target=one, args=(i, at, job), daemon=True)
                for i, (at, job) in enumerate(plan)]
@@ -288,15 +296,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="Spark --executor-memory of every job, MB (2048)")
     parser.add_argument("--seed", type=int, default=0, help="arrival seed (0)")
     parser.add_argument("--out", type=Path, default=OUT, help="result JSON")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="reuse this core database's learnt runs instead of learning")
     args = parser.parse_args(argv)
     from yarn_elastic.devcluster.cluster import new_run_dir
 
     base = new_run_dir("bench-elastic")
-    db = base / "core.db"
     started = time.monotonic()
-    print(f"learning in {base}", flush=True)
-    learnt = learn(base / "learn", db, args.learn_runs, args.executor_memory_mb)
-    print(f"learnt {learnt} runs in {time.monotonic() - started:.0f} s", flush=True)
+    if args.db is not None:
+        db = base / "core.db"
+        shutil.copy(args.db, db)
+        learnt = -1
+        print(f"reusing the runs learnt in {args.db}", flush=True)
+    else:
+        db = base / "core.db"
+        print(f"learning in {base}", flush=True)
+        learnt = learn(base / "learn", db, args.learn_runs, args.executor_memory_mb)
+        print(f"learnt {learnt} runs in {time.monotonic() - started:.0f} s", flush=True)
     plan = arrivals(args.apps, args.mean_gap_s, args.seed)
     runs: list[Run] = []
     for rep in range(args.reps):
@@ -307,9 +323,11 @@ def main(argv: list[str] | None = None) -> int:
                 run = run_mix(cluster, plan, args.executor_memory_mb, scheduler, rep)
             runs.append(run)
             print(f"{scheduler} rep {rep}: {run.summary()}", flush=True)
-    result = summarise(runs, args, learnt, time.monotonic() - started)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    plot(runs, PLOTS / "memory_allocated_vs_used.png")
+            if {r.scheduler for r in runs} == {"stock", "elastic"}:
+                # Written after every run, so that a run cut short keeps what it measured.
+                result = summarise(runs, args, learnt, time.monotonic() - started)
+                args.out.write_text(json.dumps(result, indent=2) + "\n")
+                plot(runs, PLOTS / "memory_allocated_vs_used.png")
     print(json.dumps({k: result[k] for k in ("stock", "elastic", "concurrency_ratio",
                                              "makespan_ratio")}, indent=2))
     return 0
@@ -333,7 +351,9 @@ def summarise(runs: Sequence[Run], args: argparse.Namespace, learnt: int,
         "median_act_ratio": round(elastic["median_act_s"] / stock["median_act_s"], 3),
         "runs": [{"scheduler": r.scheduler, "rep": r.rep, **r.summary()} for r in runs],
         "setting": {
-            "apps": args.apps, "reps": args.reps, "mean_gap_s": args.mean_gap_s,
+            "apps": args.apps, "reps": args.reps,
+            "reps_completed": len({(r.rep) for r in runs if r.scheduler == "elastic"}),
+            "mean_gap_s": args.mean_gap_s,
             "seed": args.seed, "jobs": [j[0] for j in JOBS], "learn_runs": args.learn_runs,
             "runs_learnt": learnt, "executor_memory_mb": args.executor_memory_mb,
             "executor_container_mb": container_mb,

@@ -57,6 +57,27 @@ def positive_float(text: str) -> float:
     return value
 
 
+def between(low: float, high: float) -> Callable[[str], float]:
+    """A number from `low` to `high`, both included."""
+    def parse(text: str) -> float:
+        value = float(text)
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return value
+
+    return parse
+
+
+fraction = between(0.0, 1.0)
+
+
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a TCP port, 0-65535")
+    return value
+
+
 def boolean(text: str) -> bool:
     lowered = text.lower()
     if lowered in ("true", "false"):

@@ -130,7 +130,11 @@ def test_a_b_containers_shrink_to_their_band_and_grow_before_a_kill(rig: Rig) ->
     assert after["CoreState"] == ACTIVE
     assert after["ResizesIssued"] > before["ResizesIssued"]
     assert after["ResizesApplied"] > before["ResizesApplied"]
-    assert after["ResizesRefused"] == before["ResizesRefused"]
+    # A resize may be refused for a container that finished, or was resized, as it was
+    # decided (a race of milliseconds); never for a size above the request.
+    rm_log = rig.cluster.layout.rm_log_file.read_text(errors="replace")
+    refused = [line for line in rm_log.splitlines() if "resize refused" in line]
+    assert not [line for line in refused if "above its request" in line], refused
     status = core_status(rig.core) or {}
     assert status["session"] == {"schema": 2, "resizing": True}, status
     assert (status.get("live_bands") or {}).get("bands", 0) >= 1, status

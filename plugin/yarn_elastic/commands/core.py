@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
 from yarn_elastic.prediction import config as prediction_config
 from yarn_elastic.scheduling import config as scheduling_config
-from yarn_elastic.settings import Key, positive_int
+from yarn_elastic.settings import Key, port_number, positive_int
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
 
 if TYPE_CHECKING:
@@ -30,15 +30,8 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("yarn_elastic.core")
 
 
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise ValueError("must be a TCP port, 0-65535")
-    return value
-
-
 PORT = Key(
-    "yarn.elastic.core.port", 25334, _port, "a TCP port 1-65535 (0 = any free port)",
+    "yarn.elastic.core.port", 25334, port_number, "a TCP port 1-65535 (0 = any free port)",
     "Loopback port the core's Py4J Python server listens on; the shim connects to it.",
 )
 AUTH_TOKEN_FILE = Key(
@@ -46,7 +39,7 @@ AUTH_TOKEN_FILE = Key(
     "File holding the Py4J auth token shared by the shim and the core.",
 )
 HTTP_PORT = Key(
-    "yarn.elastic.core.http-port", 8089, _port, "a TCP port 0-65535 (0 = any free port)",
+    "yarn.elastic.core.http-port", 8089, port_number, "a TCP port 0-65535 (0 = any free port)",
     "Port of the core's HTTP API (/ws/v1/elastic/status, /ws/v1/elastic/decisions).",
 )
 HTTP_ADDRESS = Key(
@@ -70,11 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--conf-dir", type=Path, default=None,
                         help="Hadoop configuration directory; reads DIR/yarn-site.xml "
                              "(default: $HADOOP_CONF_DIR if set)")
-    parser.add_argument("--port", type=_port, default=None,
+    parser.add_argument("--port", type=port_number, default=None,
                         help=f"Py4J Python server port (default: {PORT.name}, {PORT.default})")
     parser.add_argument("--auth-token-file", type=Path, default=None,
                         help=f"file with the Py4J auth token (default: {AUTH_TOKEN_FILE.name})")
-    parser.add_argument("--http-port", type=_port, default=None,
+    parser.add_argument("--http-port", type=port_number, default=None,
                         help=f"HTTP API port, 0 = ephemeral (default: {HTTP_PORT.name}, "
                              f"{HTTP_PORT.default})")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",

@@ -48,9 +48,9 @@ class SubmittedApp:
             f"Last lines:\n{self.client.log_tail()}"
         )
 
-    def wait(self, timeout_seconds: float) -> AppReport:
+    def wait(self, timeout_seconds: float, submit_timeout_seconds: float = 120.0) -> AppReport:
         """Wait for the client to exit, then return the RM's final report of the app."""
-        app_id = self.app_id()
+        app_id = self.app_id(submit_timeout_seconds)
         try:
             self.client.process.wait(timeout=timeout_seconds)
         except subprocess.TimeoutExpired:

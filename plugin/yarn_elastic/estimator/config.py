@@ -9,22 +9,7 @@ from pathlib import Path
 
 from yarn_elastic.depository.config import DEPOSITORY_PATH
 from yarn_elastic.estimator.solver import SolverParams
-from yarn_elastic.settings import Key, positive_int
-
-
-def unit_interval(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("must be between 0 and 1")
-    return value
-
-
-def port_number(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise ValueError("must be a TCP port, 0..65535")
-    return value
-
+from yarn_elastic.settings import Key, fraction, port_number, positive_int
 
 # Hadoop's class names keep working, so an existing resourceestimator-config.xml can be reused.
 _LINE_PARSERS = {
@@ -47,11 +32,11 @@ def directory_list(text: str) -> tuple[Path, ...]:
 
 
 ALPHA = Key(
-    "resourceestimator.solver.lp.alpha", 0.1, unit_interval, "a number in [0, 1]",
+    "resourceestimator.solver.lp.alpha", 0.1, fraction, "a number in [0, 1]",
     "Weight of over-allocation against under-allocation in the LP; larger avoids over-allocation.",
 )
 BETA = Key(
-    "resourceestimator.solver.lp.beta", 0.1, unit_interval, "a number in [0, 1]",
+    "resourceestimator.solver.lp.beta", 0.1, fraction, "a number in [0, 1]",
     "Weight of the LP's generalisation term (mean instantaneous under-allocation).",
 )
 MIN_JOB_RUNS = Key(

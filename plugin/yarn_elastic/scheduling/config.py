@@ -9,21 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from yarn_elastic.scheduling.resize import ResizeRules
-from yarn_elastic.settings import Key, non_negative_int, one_of, positive_float
+from yarn_elastic.settings import Key, between, fraction, non_negative_int, one_of, positive_float
 
-
-def fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("must be between 0 and 1")
-    return value
-
-
-def margin(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 10.0:
-        raise ValueError("must be between 0 and 10")
-    return value
+margin = between(0.0, 10.0)
 
 
 DEMAND = Key(

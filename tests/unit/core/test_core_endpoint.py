@@ -127,16 +127,25 @@ def test_core_refuses_a_bad_token_file(
     assert "yarn.elastic.core.auth-token-file" in result.stderr and expected in result.stderr
 
 
-def test_bad_config_value_names_the_key(tmp_path: Path, token_file: Path) -> None:
+@pytest.mark.parametrize(("key", "value", "valid"), [
+    ("yarn.elastic.core.http-port", "eighty", "TCP port"),
+    ("yarn.elastic.resize.grow-at", "1.5", "from 0 to 1"),
+    ("yarn.elastic.resize.lead-slots", "-1", ">= 0"),
+    ("yarn.elastic.resize.memory-margin", "lots", "from 0 to 10"),
+    ("yarn.elastic.demand.curves", "guessed", "predicted or requested"),
+    ("yarn.elastic.demand.over-plan-margin", "-0.1", "from 0 to 10"),
+])
+def test_bad_config_value_names_the_key(tmp_path: Path, token_file: Path, key: str, value: str,
+                                        valid: str) -> None:
     (tmp_path / "yarn-site.xml").write_text(
-        "<configuration><property><name>yarn.elastic.core.http-port</name>"
-        "<value>eighty</value></property></configuration>"
+        f"<configuration><property><name>{key}</name>"
+        f"<value>{value}</value></property></configuration>"
     )
     result = subprocess.run(
         _core_command("--conf-dir", str(tmp_path), "--auth-token-file", str(token_file)),
         capture_output=True, text=True, timeout=60,
     )
-    assert result.returncode == 2 and "yarn.elastic.core.http-port" in result.stderr
+    assert result.returncode == 2 and key in result.stderr and valid in result.stderr
 
 
 def test_help_works() -> None:

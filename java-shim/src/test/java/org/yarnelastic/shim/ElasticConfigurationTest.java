@@ -49,6 +49,8 @@ public class ElasticConfigurationTest {
         ElasticConfiguration.CORE_DEADLINE_MS, "soon", "greater than 0");
     assertRejected(conf(ElasticConfiguration.CYCLE_INTERVAL_MS, "-5"),
         ElasticConfiguration.CYCLE_INTERVAL_MS);
+    assertRejected(conf(ElasticConfiguration.RESIZE_ENABLED, "sometimes"),
+        ElasticConfiguration.RESIZE_ENABLED, "true or false");
     assertRejected(conf(ElasticConfiguration.ENABLED, "yes"), ElasticConfiguration.ENABLED,
         "true or false");
     assertRejected(conf(ElasticConfiguration.CORE_ADDRESS, "localhost"),
