@@ -266,15 +266,15 @@ def plot(runs: Sequence[Run], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
-    for axis, scheduler in zip(axes, ("stock", "elastic"), strict=True):
-        run = next(r for r in runs if r.scheduler == scheduler)
+    figure, axes = plt.subplots(1, len(runs), figsize=(6 * len(runs), 4), sharey=True,
+                                squeeze=False)
+    for axis, run in zip(axes[0], runs, strict=True):
         axis.plot([t for t, _, _ in run.timeline], [mb / 1024 for _, _, mb in run.timeline],
                   label="allocated")
         axis.plot([t for t, _ in run.used], [mb / 1024 for _, mb in run.used],
                   label="used (agents' RSS)")
         axis.axhline(18, color="grey", linestyle=":", label="cluster memory")
-        axis.set_title(f"{scheduler} (rep {run.rep})")
+        axis.set_title(f"{run.scheduler} (rep {run.rep})")
         axis.set_xlabel("seconds")
         axis.legend()
     axes[0].set_ylabel("GB")
@@ -296,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Spark --executor-memory of every job, MB (2048)")
     parser.add_argument("--seed", type=int, default=0, help="arrival seed (0)")
     parser.add_argument("--out", type=Path, default=OUT, help="result JSON")
+    parser.add_argument("--schedulers", default="stock,elastic",
+                        help="which to measure, comma-separated (stock,elastic)")
     parser.add_argument("--db", type=Path, default=None,
                         help="reuse this core database's learnt runs instead of learning")
     args = parser.parse_args(argv)
@@ -317,20 +319,32 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     for rep in range(args.reps):
         order = ("stock", "elastic") if rep % 2 == 0 else ("elastic", "stock")
-        for scheduler in order:
+        for scheduler in [s for s in order if s in args.schedulers.split(",")]:
             with Cluster(base / f"{scheduler}-{rep}", db, scheduler == "elastic",
                          learning=False) as cluster:
                 run = run_mix(cluster, plan, args.executor_memory_mb, scheduler, rep)
             runs.append(run)
             print(f"{scheduler} rep {rep}: {run.summary()}", flush=True)
+            # Written after every run, so that a run cut short keeps what it measured.
             if {r.scheduler for r in runs} == {"stock", "elastic"}:
-                # Written after every run, so that a run cut short keeps what it measured.
                 result = summarise(runs, args, learnt, time.monotonic() - started)
-                args.out.write_text(json.dumps(result, indent=2) + "\n")
-                plot(runs, PLOTS / "memory_allocated_vs_used.png")
+            else:
+                result = {"runs": [run_record(r) for r in runs]}
+            args.out.write_text(json.dumps(result, indent=2) + "\n")
+            plot(runs, PLOTS / f"memory_allocated_vs_used-{scheduler}-{rep}.png")
     print(json.dumps({k: result[k] for k in ("stock", "elastic", "concurrency_ratio",
                                              "makespan_ratio")}, indent=2))
     return 0
+
+
+def run_record(run: Run) -> dict[str, Any]:
+    """One run's summary, with its memory over time (allocated, by the RM; used, by the
+    agents) for later plots."""
+    return {"scheduler": run.scheduler, "rep": run.rep, **run.summary(),
+            "executor_peaks_mb": [round(p, 1) for p in run.executor_peaks_mb],
+            "allocated_mb": [[round(t, 1), round(mb)] for t, _, mb in run.timeline],
+            "running": [[round(t, 1), n] for t, n, _ in run.timeline],
+            "used_mb": [[t, round(mb)] for t, mb in run.used]}
 
 
 def summarise(runs: Sequence[Run], args: argparse.Namespace, learnt: int,
@@ -349,7 +363,7 @@ def summarise(runs: Sequence[Run], args: argparse.Namespace, learnt: int,
                                    / max(stock["max_running_containers"], 1), 3),
         "makespan_ratio": round(elastic["makespan_s"] / stock["makespan_s"], 3),
         "median_act_ratio": round(elastic["median_act_s"] / stock["median_act_s"], 3),
-        "runs": [{"scheduler": r.scheduler, "rep": r.rep, **r.summary()} for r in runs],
+        "runs": [run_record(r) for r in runs],
         "setting": {
             "apps": args.apps, "reps": args.reps,
             "reps_completed": len({(r.rep) for r in runs if r.scheduler == "elastic"}),

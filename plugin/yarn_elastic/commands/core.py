@@ -117,16 +117,18 @@ def build_router(
     from yarn_elastic.depository.http import add_routes as add_depository_routes
     from yarn_elastic.endpoint.service import CoreService
     from yarn_elastic.estimator.http import add_routes as add_estimator_routes
-    from yarn_elastic.prediction.recorder import recorder_from_conf
+    from yarn_elastic.prediction.recorder import model_store_from_conf, recorder_from_conf
 
     assert isinstance(service, CoreService)
     router = Router()
     depository = add_depository_routes(router, conf)
     recorder = recorder_from_conf(conf, depository.store)
-    bands = None
     if recorder is not None:
         service.on_finished = recorder.finished
-        bands = elastic_inputs(service, conf, recorder.models, depository.store)
+    # Placing by what was learnt does not need learning to go on: the stored runs serve.
+    models = recorder.models if recorder is not None else model_store_from_conf(
+        conf, depository.store)
+    bands = elastic_inputs(service, conf, models, depository.store)
 
     def status(_request: Request) -> Response:
         learning = None if recorder is None else recorder.status()
@@ -168,8 +170,8 @@ def build_router(
     # prediction.md, estimator.md).
     estimator = add_estimator_routes(router, conf, db_path=depository.store.path)
     closers = [estimator.store.close, depository.store.close]
-    if recorder is not None:
-        closers.insert(0, recorder.stop)
+    # The recorder closes the model store it owns; a store opened only for bands is ours.
+    closers.insert(0, recorder.stop if recorder is not None else models.close)
     if bands is not None:
         closers.insert(0, bands.stop)
     return router, closers

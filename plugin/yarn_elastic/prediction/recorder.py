@@ -154,14 +154,19 @@ class RunRecorder:
             self.record_due()
 
 
+def model_store_from_conf(conf: Mapping[str, str], usage: UsageStore) -> ModelStore:
+    """The runs and models on the depository's database, as the configuration places them."""
+    return ModelStore(usage.path, config.MODEL_DIR.read(conf) or None,
+                      retrain_every_runs=config.RETRAIN_EVERY_RUNS.read(conf))
+
+
 def recorder_from_conf(conf: Mapping[str, str], usage: UsageStore) -> RunRecorder | None:
     """The core's recorder, on the depository's database, started; None when switched off."""
     if not config.LEARN_FROM_FINISHED.read(conf):
         LOG.info("prediction: %s is false; finished applications are not learnt from",
                  config.LEARN_FROM_FINISHED.name)
         return None
-    models = ModelStore(usage.path, config.MODEL_DIR.read(conf) or None,
-                        retrain_every_runs=config.RETRAIN_EVERY_RUNS.read(conf))
+    models = model_store_from_conf(conf, usage)
     recorder = RunRecorder(usage, models, config.SLOT_SECONDS.read(conf),
                            config.SETTLE_SECONDS.read(conf))
     recorder.start()

@@ -248,3 +248,40 @@ def test_explain_shows_the_curve_the_resizes_and_the_node_against_the_others() -
     text = render(found)
     assert "predicted curve" in text and "band over the next 1 slot(s)" in text
     assert service.explain("container_1_0001_01_000099") is None
+
+
+@pytest.mark.parametrize("learning", ["true", "false"])
+def test_the_core_places_by_stored_runs_whether_or_not_it_goes_on_learning(
+        tmp_path: object, learning: str) -> None:
+    from pathlib import Path
+
+    from yarn_elastic.commands.core import build_router
+
+    service = CoreService(minfrag_policy())
+    conf = {"yarn.elastic.depository.path": str(Path(str(tmp_path)) / "core.db"),
+            "yarn.elastic.prediction.learn-from-finished-apps": learning}
+    _router, closers = build_router(service, conf)
+    try:
+        assert service.elastic is not None
+        hello = json.loads(service.exchange(encode_message(
+            Hello("rm-test", "0.1.0", ("resize",)))))
+        assert hello["capabilities"] == ["resize"]
+    finally:
+        for close in closers:
+            close()
+
+
+def test_requested_curves_turn_the_elastic_demand_off(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from yarn_elastic.commands.core import build_router
+
+    service = CoreService(minfrag_policy())
+    conf = {"yarn.elastic.depository.path": str(Path(str(tmp_path)) / "core.db"),
+            "yarn.elastic.demand.curves": "requested"}
+    _router, closers = build_router(service, conf)
+    try:
+        assert service.elastic is None
+    finally:
+        for close in closers:
+            close()
