@@ -277,7 +277,7 @@ def plot(runs: Sequence[Run], path: Path) -> None:
         axis.set_title(f"{run.scheduler} (rep {run.rep})")
         axis.set_xlabel("seconds")
         axis.legend()
-    axes[0].set_ylabel("GB")
+    axes[0][0].set_ylabel("GB")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=90)
