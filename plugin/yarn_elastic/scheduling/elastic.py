@@ -35,6 +35,7 @@ import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Resize, is_am_container
 from yarn_elastic.picture import PictureSnapshot
+from yarn_elastic.prediction.runs import hold
 from yarn_elastic.resources import CurveArray, to_array
 from yarn_elastic.scheduling.demand import CurveDemandModel
 from yarn_elastic.scheduling.framework import Policy
@@ -195,9 +196,7 @@ class ElasticDemand:
         if band is None:
             return None
         curve = self._sized(band, request)
-        horizon = max(curve.shape[1], self.rules.lead_slots + 1)
-        curve = np.concatenate(
-            [curve, np.repeat(curve[:, -1:], horizon - curve.shape[1], axis=1)], axis=1)
+        curve = hold(curve, max(curve.shape[1], self.rules.lead_slots + 1))
         # The RM allocates the request; the first resize comes after the core sees it run.
         window = slice(0, self.rules.lead_slots + 1)
         curve[CPU, window] = np.maximum(curve[CPU, window], request[0])
@@ -234,9 +233,7 @@ def rescaled(curve: CurveArray, from_ms: int, to_ms: int) -> CurveArray:
 def _ends_after(curve: CurveArray, position: int) -> CurveArray:
     """An executor's curve ending (a zero column) after its predicted life, or after its
     current slot if it has outlived that."""
-    slots = max(curve.shape[1], position + 1)
-    held = np.concatenate(
-        [curve, np.repeat(curve[:, -1:], slots - curve.shape[1], axis=1)], axis=1)
+    held = hold(curve, max(curve.shape[1], position + 1))
     return np.concatenate([held, np.zeros((curve.shape[0], 1))], axis=1)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from yarn_elastic.messages import Container, Node
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import CurveArray, align, prefix_integral, shift, to_array
 from yarn_elastic.scheduling.demand import DemandModel
@@ -51,7 +52,11 @@ def explain_container(snapshot: PictureSnapshot, demand: DemandModel, container_
     rm_numbers = to_array(container.allocated)
     predicted = not (curve.shape == rm_numbers.shape and np.array_equal(curve, rm_numbers))
     from_now = shift(curve, -position)
-    scores = [_score(snapshot, demand, node.id, container_id, from_now)
+    on_node: dict[str, list[Container]] = {}
+    for other in snapshot.containers:
+        if other.id != container_id:
+            on_node.setdefault(other.node, []).append(other)
+    scores = [_score(demand, node, on_node.get(node.id, []), from_now)
               for node in snapshot.nodes]
     own = next(s for s in scores if s.node == container.node)
     rest = sorted((s for s in scores if s.node != container.node),
@@ -63,10 +68,10 @@ def explain_container(snapshot: PictureSnapshot, demand: DemandModel, container_
         curve, predicted, (own, *rest))
 
 
-def _score(snapshot: PictureSnapshot, demand: DemandModel, node_id: str, container_id: str,
-           from_now: CurveArray) -> NodeScore:
-    node = next(n for n in snapshot.nodes if n.id == node_id)
-    others = [c for c in snapshot.containers if c.node == node_id and c.id != container_id]
+def _score(demand: DemandModel, node: Node, others: list[Container], from_now: CurveArray
+           ) -> NodeScore:
+    """The container's DRR and fit on `node` holding `others` (the container itself left out,
+    as if it were placed again)."""
     committed = demand.node_committed(node, others)
     horizon = max(committed.shape[1], from_now.shape[1], 1)
     capacity = align(to_array(node.capacity), horizon)
@@ -76,4 +81,4 @@ def _score(snapshot: PictureSnapshot, demand: DemandModel, node_id: str, contain
     theta = drr_after_placement(
         prefix_integral(available), prefix_integral(capacity), horizon,
         prefix_integral(need)[None], np.array([horizon]), np.ones(4, dtype=bool))
-    return NodeScore(node_id, float(theta[0]), fits)
+    return NodeScore(node.id, float(theta[0]), fits)

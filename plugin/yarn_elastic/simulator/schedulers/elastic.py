@@ -193,16 +193,10 @@ class _RoleBands:
         if not roles:
             return None
         curve = self.scheduler.curve_of(spec, roles[0])  # type: ignore[arg-type]
-        return _placement_curve(curve, roles[0]) if curve.predicted else None
+        return curve.allocation if curve.predicted else None
 
     def bump(self, app: App, role: str) -> None:
         self.scheduler.bumped.add((app.name, role))
-
-
-def _placement_curve(curve: RoleCurve, role: RoleSpec) -> CurveArray:
-    """An AM's band held until its app ends (the live demand ends an executor's band after
-    its predicted life itself)."""
-    return curve.allocation
 
 
 def _flat(values: np.ndarray) -> Curves:
