@@ -311,16 +311,20 @@ class CoreService:
         reasons, the placements of its app on its node, and its node's DRR against the next
         best nodes on the last cycle's picture. None if the last cycle did not see it."""
         with self._lock:
-            if self._last_cycle is None:
-                return None
-            snapshot, policy = self._last_cycle
-            found = explain_container(snapshot, policy.demand_model, container_id)
-            if found is None:
-                return None
+            last = self._last_cycle
             resizes = [r for r in self._log.resizes_since(-1)
                        if r.resize.container == container_id]
-            placed = [d for d in self._log.since(-1) if d.placement.node == found.node
-                      and d.placement.ask.split("#", 1)[0] == found.app]
+            logged = self._log.since(-1)
+        if last is None:
+            return None
+        # Outside the lock: the snapshot and its demand are never changed once made, and the
+        # scores walk every node, which must not hold up a cycle.
+        snapshot, policy = last
+        found = explain_container(snapshot, policy.demand_model, container_id)
+        if found is None:
+            return None
+        placed = [d for d in logged if d.placement.node == found.node
+                  and d.placement.ask.split("#", 1)[0] == found.app]
         return {
             "container": found.container, "app": found.app, "node": found.node,
             "slot_ms": snapshot.slot_ms, "position": found.position,
