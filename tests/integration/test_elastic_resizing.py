@@ -3,7 +3,7 @@ runs, then resizes the next run's containers along the predicted band, through
 CapacityScheduler's own container-update path, with agents measuring every container.
 
 The job is DistributedShell whose containers ask for 1024 MB and grow their memory in steps
-(a Python process touching 96 MB every 6 s, to about 400 MB): far less than they ask at
+(a Python process touching 96 MB every 6 s, to about 490 MB): far less than they ask at
 first, more than a shrunken allocation later. Its runs teach the core the band; on the next
 run the RM's REST API must show each container shrink below its request and grow again as
 it goes, with no container killed (DistributedShell fails the application if one is).
@@ -40,13 +40,16 @@ pytestmark = pytest.mark.integration
 
 ACTIVE = 1
 REQUEST_MB = 1024
+# Five steps end near 490 MB: above any size a band fitted to the first steps gives, so
+# a shrunken container must be grown (or be killed); the last size is held for 8 s, so the
+# RM's REST API is polled at it many times before the container ends.
 GROWER = """\
 import time
 held = []
-for step in range(4):
+for step in range(5):
     held.append(b"x" * (96 << 20))
     time.sleep(6)
-time.sleep(4)
+time.sleep(8)
 """
 
 
