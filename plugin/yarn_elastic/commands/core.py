@@ -154,7 +154,7 @@ def build_router(
              "version": r.resize.version, "vcores": r.resize.vcores,
              "memory_mb": r.resize.memory_mb, "reason": r.resize.reason}
             for r in service.resizes_since(since)
-        ]})
+        ], "unplaced": service.unplaced()})
 
     router.add("GET", "/ws/v1/elastic/decisions", decisions)
 

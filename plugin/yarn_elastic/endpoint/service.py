@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from yarn_elastic import __version__
+from yarn_elastic.endpoint.unplaced_report import UnplacedReport
 from yarn_elastic.messages import (
     CAPABILITY_RESIZE,
     RESOURCE_NAMES,
@@ -172,6 +173,7 @@ class CoreService:
         self.picture = ClusterPicture()
         self.stats = CoreStats()
         self._log = DecisionLog(decision_log_size)
+        self._unplaced = UnplacedReport()
         self._lock = threading.Lock()  # Py4J may call from several Java threads
         self._summary_every = max(1, summary_every)
         self._clock_ms = clock_ms
@@ -249,6 +251,7 @@ class CoreService:
         self.stats.last_decide_ms = decision.decide_ms
         now = self.stats.last_cycle_ms
         self._log.add(request.seq, now, decision.placements)
+        self._unplaced.record(request.seq, decision.unplaced)
         LOG.debug(
             "cycle %d (%s): %d nodes, %d asks -> %d placements, %d containers in %.2f ms",
             request.seq, request.kind, len(self.picture.nodes), len(self.picture.asks),
@@ -306,6 +309,11 @@ class CoreService:
         with self._lock:
             return self._log.resizes_since(seq)
 
+    def unplaced(self) -> list[dict[str, object]]:
+        """The asks the last cycle left without a container, each with its reason."""
+        with self._lock:
+            return self._unplaced.entries()
+
     def explain(self, container_id: str) -> dict[str, object] | None:
         """What `yarn-elastic explain` shows: the container's curve, its resizes with their
         reasons, the placements of its app on its node, and its node's DRR against the next
@@ -359,6 +367,7 @@ class CoreService:
                 "decisions_logged": len(self._log),
                 "resizes": self.stats.resizes,
                 "memory_kills": self.stats.memory_kills,
+                "unplaced": self._unplaced.summary(),
                 "session": {"schema": self.session.schema, "resizing": self.session.resizing},
             }
 

@@ -21,7 +21,6 @@ from yarn_elastic.scheduling.framework import (
     NodeState,
     Policy,
 )
-from yarn_elastic.scheduling.plugins import PartitionMatch, StrictLocality
 from yarn_elastic.scheduling.tables import (
     FIT_TOLERANCE,
     SCORE_DECIMALS,
@@ -32,6 +31,7 @@ from yarn_elastic.scheduling.tables import (
     TableCache,
     build_tables,
 )
+from yarn_elastic.scheduling.unplaced import Unplaced, pair_tables, unplaced_asks
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class SchedulingDecision:
     nodes_visited: int
     decide_ms: float
     resizes: tuple[Resize, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()  # asks with containers left, each with its reason
 
     @property
     def containers(self) -> int:
@@ -78,17 +79,20 @@ def decide(
         Placement(asks[rank].key, ids[node_index], count, score_after)
         for rank, node_index, count, score_after in plan.pairs()
     )
+    placed: dict[int, int] = {}
+    for rank, _, count, _ in plan.pairs():
+        placed[rank] = placed.get(rank, 0) + count
+    unplaced = unplaced_asks(cycle, placed, policy.filters)
     resizes = policy.demand_model.resizes()
     elapsed_ms = (time.perf_counter() - started) * 1000.0
-    return SchedulingDecision(placements, policy.name, visited, elapsed_ms, resizes)
+    return SchedulingDecision(placements, policy.name, visited, elapsed_ms, resizes, unplaced)
 
 
 def _static_table(cycle: CycleInput, policy: Policy) -> BoolArray:
     """(N, U): what every static filter permits, for all nodes at once."""
     allowed = np.ones((len(cycle.nodes.ids), cycle.candidates.size), dtype=bool)
-    for plugin in policy.filters:
-        if isinstance(plugin, (PartitionMatch, StrictLocality)):
-            allowed &= plugin.table(cycle).T
+    for plugin in pair_tables(policy.filters, temporary=False):
+        allowed &= plugin.table(cycle).T
     return allowed
 
 

@@ -48,6 +48,7 @@ class _ConstraintFilter:
 
     name = "constraint"
     static = True
+    temporary = False
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
         return _by_constraint(self._per_constraint(cycle), cycle.candidates.constraint)
@@ -177,9 +178,16 @@ class AvoidNodes:
 
     name = "avoid-nodes"
     static = True
+    temporary = True
 
     def __init__(self, nodes: frozenset[str]) -> None:
         self.nodes = nodes
+
+    def table(self, cycle: CycleInput) -> BoolArray:
+        """(U, N): False in the columns of the avoided nodes."""
+        open_ = np.array([node_id not in self.nodes for node_id in cycle.nodes.ids], dtype=bool)
+        result: BoolArray = np.broadcast_to(open_, (cycle.candidates.size, len(open_)))
+        return result
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
         ids, size = cycle.nodes.ids, cycle.candidates.size

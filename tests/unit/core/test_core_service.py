@@ -8,6 +8,7 @@ import json
 from collections import deque
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yarn_elastic.endpoint.service import CoreService, DecisionLog, LoggedPlacement
@@ -110,3 +111,24 @@ def test_finished_apps_are_handed_to_the_learner() -> None:
     delta["removed_apps"] = ["application_1700000000000_0001"]
     reply = json.loads(service.exchange(json.dumps(delta).encode()))
     assert reply["status"] == "ok" and told == ["application_1700000000000_0001"]
+
+
+def test_an_ask_that_can_never_be_placed_is_counted_listed_and_logged_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # 32768 MB > 16384 MB, the largest node of the fixture: larger than any node.
+    raw = json.loads((EXAMPLES / "cycle_request_full.json").read_bytes())
+    raw["asks"][0]["demand"] = [[1], [32768], [0], [0]]
+    service = CoreService(minfrag_policy())
+    with caplog.at_level("WARNING"):
+        for seq in (1, 2):
+            raw["seq"] = seq
+            if seq == 2:
+                raw.update(kind="delta", base_seq=1)
+            assert json.loads(service.exchange(json.dumps(raw).encode()))["status"] == "ok"
+    warned = [r for r in caplog.records if "can never be placed" in r.getMessage()]
+    assert len(warned) == 1 and "larger-than-any-node" in warned[0].getMessage()
+    assert service.status()["unplaced"] == {
+        "seq": 2, "asks": 1, "containers": 3, "by_reason": {"larger-than-any-node": 3}}
+    assert service.unplaced() == [{"seq": 2, "ask": "application_1700000000000_0001#1#0",
+                                   "app": "application_1700000000000_0001", "count": 3,
+                                   "reason": "larger-than-any-node"}]
