@@ -68,10 +68,13 @@ class PartitionMatch(_ConstraintFilter):
     name = "partition-match"
 
     def _per_constraint(self, cycle: CycleInput) -> BoolArray:
-        partitions = np.array(cycle.nodes.partitions, dtype=object)
-        allowed: BoolArray = np.array(
-            [partitions == c.partition for c in cycle.candidates.constraints], dtype=bool
-        ).reshape(len(cycle.candidates.constraints), len(partitions))
+        # Clusters have a handful of partitions: number them once, compare integers.
+        number: dict[str, int] = {}
+        of_node = np.array([number.setdefault(p, len(number)) for p in cycle.nodes.partitions],
+                           dtype=np.int64)
+        wanted = np.array([number.get(c.partition, -1) for c in cycle.candidates.constraints],
+                          dtype=np.int64)
+        allowed: BoolArray = wanted[:, None] == of_node[None, :]
         return allowed
 
 
@@ -85,12 +88,15 @@ class StrictLocality(_ConstraintFilter):
     name = "strict-locality"
 
     def _per_constraint(self, cycle: CycleInput) -> BoolArray:
+        constraints = cycle.candidates.constraints
+        if all(c.anywhere for c in constraints):
+            return np.ones((len(constraints), len(cycle.nodes.ids)), dtype=bool)
         places = [
             (node_id, node_id.rsplit(":", 1)[0], rack)
             for node_id, rack in zip(cycle.nodes.ids, cycle.nodes.racks, strict=True)
         ]
         rows = []
-        for constraint in cycle.candidates.constraints:
+        for constraint in constraints:
             if constraint.anywhere:
                 rows.append(np.ones(len(places), dtype=bool))
             else:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard
 
 import numpy as np
 
 from yarn_elastic.scheduling.framework import CycleInput
-from yarn_elastic.scheduling.tables import FIT_TOLERANCE, BoolArray
+from yarn_elastic.scheduling.tables import FIT_TOLERANCE, BoolArray, FloatArray
 
 NO_PERMITTED_NODE = "no-permitted-node"
 LARGER_THAN_ANY_NODE = "larger-than-any-node"
@@ -39,7 +39,6 @@ class Unplaced:
     reason: str
 
 
-@runtime_checkable
 class PairTable(Protocol):
     """A filter that answers for every (group, node) pair at once, without the cycle's progress:
     the partition and locality filters, and the nodes the elastic demand avoids. A `temporary`
@@ -53,7 +52,12 @@ class PairTable(Protocol):
 
 
 def pair_tables(filters: Sequence[object], temporary: bool) -> list[PairTable]:
-    return [f for f in filters if isinstance(f, PairTable) and f.temporary == temporary]
+    return [f for f in filters if _answers_pairs(f) and f.temporary == temporary]
+
+
+def _answers_pairs(plugin: object) -> TypeGuard[PairTable]:
+    # A plain attribute test: a runtime-checkable Protocol's isinstance costs milliseconds.
+    return callable(getattr(plugin, "table", None)) and hasattr(plugin, "temporary")
 
 
 def unplaced_asks(
@@ -86,13 +90,7 @@ def _reasons(cycle: CycleInput, groups: list[int], filters: Sequence[object]) ->
     permitted = np.ones((len(groups), len(nodes.ids)), dtype=bool)
     for plugin in pair_tables(filters, temporary=False):
         permitted &= plugin.table(cycle)[groups]
-    # (G, N): one container fits the node empty, at every slot and in every resource. Nodes
-    # come in few sizes, so the test runs per distinct capacity and is spread to the nodes.
-    flat_capacity = nodes.capacity.reshape(len(nodes.ids), -1)
-    sizes, size_of_node = np.unique(flat_capacity, axis=0, return_inverse=True)
-    demand = candidates.demand[groups].reshape(len(groups), -1)
-    fits_size = np.all(demand[:, None] <= sizes[None] + FIT_TOLERANCE, axis=2)
-    fits_empty = fits_size[:, size_of_node.reshape(-1)]
+    fits_empty = _fits_empty(candidates.demand[groups], nodes.capacity)
     large_enough = permitted & fits_empty
     open_ = large_enough.copy()
     for plugin in pair_tables(filters, temporary=True):
@@ -104,3 +102,14 @@ def _reasons(cycle: CycleInput, groups: list[int], filters: Sequence[object]) ->
         else NO_ROOM
         for row in range(len(groups))
     ]
+
+
+def _fits_empty(demand: FloatArray, capacity: FloatArray) -> BoolArray:
+    """(G, N): one container of each group fits each node empty, at every slot and in every
+    resource. Most groups fit even the element-wise smallest node, and are answered by that
+    alone; the others are compared node by node, a few groups at a time to bound memory."""
+    smallest = capacity.min(axis=0)
+    result = np.ones((len(demand), len(capacity)), dtype=bool)
+    for row in np.flatnonzero(~np.all(demand <= smallest + FIT_TOLERANCE, axis=(1, 2))):
+        result[row] = np.all(demand[row] <= capacity + FIT_TOLERANCE, axis=(1, 2))
+    return result
