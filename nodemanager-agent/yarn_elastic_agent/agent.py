@@ -11,6 +11,7 @@ from typing import Any
 from yarn_elastic.depository.report import app_id_of
 
 from yarn_elastic_agent.config import AgentSettings
+from yarn_elastic_agent.cpu_limits import CgroupCpu, CpuLimiter
 from yarn_elastic_agent.reports import build_reports, encode
 from yarn_elastic_agent.rm_apps import RmApps
 from yarn_elastic_agent.sampling import Sampler
@@ -30,6 +31,9 @@ class Agent:
         self.sender = Sender(self.spool, settings.reports_url, settings.token,
                              settings.request_timeout_s, settings.max_backoff_s)
         self.rm = RmApps(settings.rm_url) if settings.rm_url else None
+        limits = settings.cpu_limits
+        self.cpu = None if limits is None else CpuLimiter(
+            limits.nm_url, CgroupCpu(limits.mount, limits.hierarchy, limits.node))
         self._samples: list[dict[str, Any]] = []
         self._node_samples: list[dict[str, Any]] = []
         self._users: dict[str, str | None] = {}
@@ -90,6 +94,8 @@ class Agent:
                 self.tick()
                 if started >= next_report:
                     self.flush()
+                    if self.cpu is not None:
+                        self.cpu.run_once()
                     next_report += self.settings.report_interval_s
                 took = time.monotonic() - started
                 if took > self.settings.interval_s:

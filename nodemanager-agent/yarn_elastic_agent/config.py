@@ -12,6 +12,8 @@ from yarn_elastic.depository.config import read_token
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
 from yarn_elastic.settings import Key, boolean, one_of, positive_int
 
+from yarn_elastic_agent.cpu_limits import NodeCpu, physical_cores
+
 INTERVAL_MS = Key("yarn.elastic.agent.interval-ms", 3000, positive_int, "milliseconds > 0",
                   "How often every container is sampled.")
 REPORT_INTERVAL_MS = Key("yarn.elastic.agent.report-interval-ms", 3000, positive_int,
@@ -39,6 +41,25 @@ NODE_ID = Key("yarn.elastic.agent.node-id", "", str, "host or host:port",
               "Name of this node in reports; default: the host name.")
 LOCAL_DIRS = Key("yarn.nodemanager.local-dirs", "", str, "comma-separated directories",
                  "The NodeManager's local dirs; pid files are under <dir>/nmPrivate.")
+CPU_LIMITS = Key("yarn.elastic.agent.cpu-limits", "auto", one_of("auto", "off"), "auto or off",
+                 "auto: after a resize, write the container's new CPU limit to its cgroup, as"
+                 " the NodeManager would at launch, where the cgroup exists and may be"
+                 " written; off: never touch cgroups.")
+NM_WEBAPP = Key("yarn.nodemanager.webapp.address", "localhost:8042", str, "host:port",
+                "The NodeManager's web address, for its containers' current sizes.")
+CGROUPS_MOUNT = Key("yarn.nodemanager.linux-container-executor.cgroups.mount-path",
+                    "/sys/fs/cgroup", str, "a directory",
+                    "Where the cgroup controllers are mounted.")
+CGROUPS_HIERARCHY = Key("yarn.nodemanager.linux-container-executor.cgroups.hierarchy",
+                        "/hadoop-yarn", str, "a cgroup path",
+                        "The NodeManager's cgroup, holding one cgroup per container.")
+CGROUPS_STRICT = Key(
+    "yarn.nodemanager.linux-container-executor.cgroups.strict-resource-usage", False, boolean,
+    "true or false", "Cap each container at its share of the cores, not only weigh it.")
+CPU_PERCENT = Key("yarn.nodemanager.resource.percentage-physical-cpu-limit", 100,
+                  positive_int, "1 to 100", "The share of the host's cores YARN may use.")
+NODE_VCORES = Key("yarn.nodemanager.resource.cpu-vcores", 8, positive_int, "an integer > 0",
+                  "Vcores the NodeManager offers.")
 RM_WEBAPP = Key("yarn.resourcemanager.webapp.address", "", str, "host:port",
                 "The ResourceManager web address, for application progress.")
 
@@ -59,6 +80,15 @@ class AgentSettings:
     rm_url: str | None
     node_id: str
     local_dirs: tuple[str, ...]
+    cpu_limits: CpuLimitSettings | None = None  # None: yarn.elastic.agent.cpu-limits=off
+
+
+@dataclass(frozen=True)
+class CpuLimitSettings:
+    nm_url: str
+    mount: Path
+    hierarchy: str
+    node: NodeCpu
 
 
 def load_conf(conf_dir: Path) -> dict[str, str]:
@@ -96,4 +126,20 @@ def settings_from(conf: Mapping[str, str]) -> AgentSettings:
         node_id=NODE_ID.read(conf) or socket.gethostname(),
         local_dirs=tuple(d.strip().removeprefix("file://") for d in local_dirs.split(",")
                          if d.strip()),
+        cpu_limits=cpu_limit_settings(conf),
+    )
+
+
+def cpu_limit_settings(conf: Mapping[str, str]) -> CpuLimitSettings | None:
+    if CPU_LIMITS.read(conf) == "off":
+        return None
+    percent = min(CPU_PERCENT.read(conf), 100)
+    nm = NM_WEBAPP.read(conf).replace("0.0.0.0", "localhost")
+    return CpuLimitSettings(
+        nm_url=nm if nm.startswith(("http://", "https://")) else f"http://{nm}",
+        mount=Path(CGROUPS_MOUNT.read(conf)),
+        hierarchy=CGROUPS_HIERARCHY.read(conf),
+        node=NodeCpu(node_vcores=NODE_VCORES.read(conf),
+                     cores=physical_cores() * percent / 100,
+                     strict=CGROUPS_STRICT.read(conf)),
     )
