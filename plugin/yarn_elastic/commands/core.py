@@ -13,6 +13,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
@@ -137,6 +138,8 @@ def build_router(
                                                       "live_bands": live})
 
     router.add("GET", "/ws/v1/elastic/status", status)
+    add_metrics_route(router, service, depository.metrics,
+                      None if recorder is None else recorder.status)
 
     def decisions(request: Request) -> Response:
         raw = request.query.get("since", ["-1"])[0]
@@ -175,6 +178,26 @@ def build_router(
     if bands is not None:
         closers.insert(0, bands.stop)
     return router, closers
+
+
+def add_metrics_route(router: Router, service: object,
+                      depository: Callable[[], Mapping[str, int]],
+                      learning: Callable[[], Mapping[str, object]] | None) -> None:
+    """`GET /metrics` in Prometheus' text format (docs/operations.md lists the metrics)."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from yarn_elastic.endpoint.prometheus import core_registry
+    from yarn_elastic.endpoint.service import CoreService
+
+    assert isinstance(service, CoreService)
+    registry, decide = core_registry(service.status, depository, learning,
+                                     lambda: int(time.time() * 1000))
+    service.observe_decide = decide.observe
+
+    def metrics(_request: Request) -> Response:
+        return Response(200, generate_latest(registry), CONTENT_TYPE_LATEST)
+
+    router.add("GET", "/metrics", metrics)
 
 
 def elastic_inputs(service: object, conf: Mapping[str, str], models: object,

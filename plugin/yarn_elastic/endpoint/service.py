@@ -179,6 +179,8 @@ class CoreService:
         self._clock_ms = clock_ms
         self._cache = TableCache()  # node arrays kept between cycles (decisions unchanged)
         self._cache_policy = policy
+        # Told each cycle's decide time in seconds (the Prometheus histogram); must not block.
+        self.observe_decide: Callable[[float], None] | None = None
         # Told of applications the RM stopped listing; must not block (the recorder queues).
         self.on_finished: Callable[[Sequence[FinishedApp]], None] | None = None
 
@@ -249,6 +251,8 @@ class CoreService:
         if request.kind == "full":
             freeze_long_lived()  # the new picture and the arrays kept for it
         self.stats.last_decide_ms = decision.decide_ms
+        if self.observe_decide is not None:
+            self.observe_decide(decision.decide_ms / 1000)
         now = self.stats.last_cycle_ms
         self._log.add(request.seq, now, decision.placements)
         self._unplaced.record(request.seq, decision.unplaced)

@@ -1,0 +1,54 @@
+"""GET /metrics: the core's figures in Prometheus' text format, read back by its parser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+from yarn_elastic.commands.core import build_router
+from yarn_elastic.endpoint.service import CoreService
+from yarn_elastic.scheduling import minfrag_policy
+from yarn_elastic.web.router import Request
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "interface"
+
+
+def scrape(router: object) -> dict[str, float]:
+    from yarn_elastic.web.router import Router
+
+    assert isinstance(router, Router)
+    response = router.dispatch(Request("GET", "/metrics", {}, {}, {}, b""))
+    assert response.status == 200 and response.content_type.startswith("text/plain")
+    return {
+        sample.name + "".join(f"{{{k}={v}}}" for k, v in sorted(sample.labels.items())):
+            sample.value
+        for family in text_string_to_metric_families(response.body.decode())
+        for sample in family.samples
+    }
+
+
+def test_metrics_follow_the_cycles_and_the_unplaced_asks(tmp_path: Path) -> None:
+    service = CoreService(minfrag_policy())
+    conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
+            "yarn.elastic.demand.curves": "requested"}
+    router, closers = build_router(service, conf)
+    try:
+        before = scrape(router)
+        assert before["yarn_elastic_cycles_total"] == 0
+        assert before["yarn_elastic_decide_seconds_count"] == 0
+        raw = json.loads((EXAMPLES / "cycle_request_full.json").read_bytes())
+        raw["asks"][0]["demand"] = [[1], [32768], [0], [0]]  # larger than any node
+        assert json.loads(service.exchange(json.dumps(raw).encode()))["status"] == "ok"
+        service.exchange(b"{not json")
+        after = scrape(router)
+        assert after["yarn_elastic_cycles_total"] == 1
+        assert after["yarn_elastic_cycle_errors_total"] == 1
+        assert after["yarn_elastic_decide_seconds_count"] == 1
+        assert after["yarn_elastic_unplaced_containers{reason=larger-than-any-node}"] == 3
+        assert after["yarn_elastic_picture_objects{kind=nodes}"] == 2
+        assert after["yarn_elastic_last_cycle_age_seconds"] >= 0
+        assert "yarn_elastic_prediction_pending" in after  # learning is on by default
+    finally:
+        for close in closers:
+            close()
