@@ -10,7 +10,6 @@ import argparse
 import logging
 import os
 import signal
-import stat
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
 from yarn_elastic.prediction import config as prediction_config
 from yarn_elastic.scheduling import config as scheduling_config
 from yarn_elastic.settings import Key, port_number, positive_int
+from yarn_elastic.token_file import read_token_file
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
 
 if TYPE_CHECKING:
@@ -44,8 +44,9 @@ HTTP_PORT = Key(
     "Port of the core's HTTP API (/ws/v1/elastic/status, /ws/v1/elastic/decisions).",
 )
 HTTP_ADDRESS = Key(
-    "yarn.elastic.core.http-address", "0.0.0.0", str, "a host name or IP address to bind",
-    "Address the core's HTTP API binds to.",
+    "yarn.elastic.core.http-address", "127.0.0.1", str, "a host name or IP address to bind",
+    "Address the core's HTTP API binds to. Loopback by default: set the host's address (or"
+    " 0.0.0.0) for agents on other hosts, with the depository's token on.",
 )
 DECISION_LOG_SIZE = Key(
     "yarn.elastic.core.decision-log-size", 100_000, positive_int, "an integer > 0",
@@ -78,25 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_token(path: Path) -> str:
-    """The auth token, or a ConfigurationError saying what is wrong with the file."""
-    try:
-        mode = path.stat().st_mode
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{AUTH_TOKEN_FILE.name}: cannot read auth token file {path} ({exc.strerror}); "
-            "create it with a random secret, readable only by the RM user"
-        ) from exc
-    if not token:
-        raise ConfigurationError(
-            f"{AUTH_TOKEN_FILE.name}: auth token file {path} is empty; put a random secret in it"
-        )
-    if mode & stat.S_IROTH:
-        raise ConfigurationError(
-            f"{AUTH_TOKEN_FILE.name}: auth token file {path} is readable by every user; "
-            f"run: chmod o-rwx {path}"
-        )
-    return token
+    """The Py4J auth token, or a ConfigurationError saying what is wrong with the file."""
+    return read_token_file(path, AUTH_TOKEN_FILE.name)
 
 
 def load_conf(conf_dir: Path | None) -> dict[str, str]:

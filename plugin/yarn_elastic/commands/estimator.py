@@ -26,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="TCP port (default: resourceestimator.service-port, else 9998; 0 picks a free one)",
     )
     parser.add_argument(
-        "--host", default="0.0.0.0",
-        help="address to listen on (default 0.0.0.0, as Hadoop's estimator)",
+        "--host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, loopback; Hadoop's estimator listens"
+             " on 0.0.0.0, which exposes its unauthenticated writes)",
     )
     parser.add_argument(
         "--conf", action="append", default=[], metavar="FILE",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from yarn_elastic.hadoop_conf import ConfigurationError
 from yarn_elastic.settings import Key, one_of, positive_float, positive_int
+from yarn_elastic.token_file import read_token_file
 
 DEPOSITORY_PATH = Key(
     "yarn.elastic.depository.path", "/tmp/yarn-elastic/yarn-elastic.db", str, "a file path",
@@ -47,13 +47,4 @@ def read_token(conf: Mapping[str, str]) -> str | None:
     path = TOKEN_FILE.read(conf)
     if not path:
         return None
-    try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{TOKEN_FILE.name}={path!r}: cannot read the token file ({exc}); create it "
-            "(e.g. `head -c 32 /dev/urandom | base64 > FILE`, mode 600) or unset the key"
-        ) from exc
-    if not token:
-        raise ConfigurationError(f"{TOKEN_FILE.name}={path!r}: the token file is empty")
-    return token
+    return read_token_file(Path(path), TOKEN_FILE.name)

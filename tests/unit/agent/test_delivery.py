@@ -34,6 +34,7 @@ class Core:
 
     def __init__(self, tmp: Path) -> None:
         (tmp / "token").write_text(TOKEN)
+        (tmp / "token").chmod(0o600)
         self.conf = {"yarn.elastic.depository.path": str(tmp / "core.db"),
                      "yarn.elastic.depository.token-file": str(tmp / "token")}
         self.db = tmp / "core.db"

@@ -107,6 +107,7 @@ def test_bad_query_parameters_and_unknown_ids(depository: Depository) -> None:
 def test_add_routes_builds_the_depository_from_config_over_real_http(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)
     conf = {"yarn.elastic.depository.path": str(tmp_path / "db" / "core.db"),
             "yarn.elastic.depository.token-file": str(token_file)}
     router = Router()
@@ -136,4 +137,14 @@ def test_an_unreadable_token_file_is_a_configuration_error(tmp_path: Path) -> No
     conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
             "yarn.elastic.depository.token-file": str(tmp_path / "missing")}
     with pytest.raises(ConfigurationError, match="token-file"):
+        add_routes(Router(), conf)
+
+
+def test_a_token_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    token_file.chmod(0o644)
+    conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
+            "yarn.elastic.depository.token-file": str(token_file)}
+    with pytest.raises(ConfigurationError, match="readable by every user; run: chmod o-rwx"):
         add_routes(Router(), conf)

@@ -231,18 +231,7 @@ public class ElasticScheduler extends CapacityScheduler {
   private String readOrMintToken() throws IOException {
     if (!elastic.authTokenFile.isEmpty()) {
       File file = new File(elastic.authTokenFile);
-      String token;
-      try {
-        token = new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8).trim();
-      } catch (IOException e) {
-        throw new IllegalArgumentException("Cannot read "
-            + ElasticConfiguration.CORE_AUTH_TOKEN_FILE + "=" + file + " (" + e + "); create the"
-            + " file with the core's auth token, readable by the ResourceManager's user", e);
-      }
-      if (token.isEmpty()) {
-        throw new IllegalArgumentException(ElasticConfiguration.CORE_AUTH_TOKEN_FILE + "=" + file
-            + " is empty; write a random token into it (e.g. openssl rand -hex 32)");
-      }
+      String token = TokenFile.read(ElasticConfiguration.CORE_AUTH_TOKEN_FILE, file);
       tokenFileForChild = file.getAbsolutePath();
       return token;
     }

@@ -62,6 +62,8 @@ final class StandInCore implements CoreLink.Exchanger {
     File token = File.createTempFile("stand-in-core", ".token");
     token.deleteOnExit();
     Files.write(token.toPath(), "secret".getBytes(StandardCharsets.UTF_8));
+    Files.setPosixFilePermissions(token.toPath(),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     conf.set(ElasticConfiguration.CORE_AUTH_TOKEN_FILE, token.getAbsolutePath());
     conf.setInt(ElasticConfiguration.CYCLE_INTERVAL_MS, 50);
     conf.setInt(ElasticConfiguration.CYCLE_MIN_INTERVAL_MS, 10);
