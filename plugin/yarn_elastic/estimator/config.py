@@ -65,8 +65,9 @@ NO_DIRS: tuple[Path, ...] = ()
 LOG_DIRS = Key(
     "yarn.elastic.estimator.translator.log-dirs", NO_DIRS, directory_list,
     "comma-separated directories",
-    "If set, the translator only reads logs under these directories (403 otherwise). "
-    "Empty: any path the service can read, as in Hadoop.",
+    "The translator reads logs only under these directories (403 otherwise). Empty: it "
+    "reads nothing (Hadoop's reads any path the service can, which lets any caller read the "
+    "core user's files).",
 )
 
 ALL_KEYS = (ALPHA, BETA, MIN_JOB_RUNS, TIME_INTERVAL, LINE_PARSER, SERVICE_PORT, DB_PATH, LOG_DIRS)

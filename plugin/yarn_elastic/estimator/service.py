@@ -64,7 +64,12 @@ class EstimatorService:
 
     def _resolve(self, log_file: str) -> list[Path]:
         path = Path(log_file).expanduser().resolve()
-        if self.config.log_dirs and not any(
+        if not self.config.log_dirs:
+            raise LogFileForbidden(
+                f"the translator reads logs only under yarn.elastic.estimator.translator.log-dirs"
+                f", which is not set, so {path} is refused; set it to the directories that hold"
+                " the RM or native logs to translate")
+        if not any(
             path.is_relative_to(allowed.expanduser().resolve())
             for allowed in self.config.log_dirs
         ):

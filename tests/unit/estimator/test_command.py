@@ -25,8 +25,11 @@ def start(*args: str) -> subprocess.Popen[str]:
 
 def test_runs_serves_and_stops_cleanly(tmp_path: Path, data_dir: Path) -> None:
     conf = data_dir / "resourceestimator-config.xml"
+    allowed = tmp_path / "yarn-site.xml"
+    allowed.write_text("<configuration><property><name>yarn.elastic.estimator.translator"
+                       f".log-dirs</name><value>{data_dir}</value></property></configuration>")
     process = start("--host", "127.0.0.1", "--port", "0", "--db", str(tmp_path / "e.db"),
-                    "--conf", str(conf))
+                    "--conf", str(conf), "--conf", str(allowed))
     try:
         assert process.stderr is not None
         port = None

@@ -24,7 +24,13 @@ class Estimator:
         return self.base + "/resourceestimator" + path
 
 
+LOG_DIRS = "yarn.elastic.estimator.translator.log-dirs"
+
+
 def serve(conf: dict[str, str], db: Path, data: Path) -> Iterator[Estimator]:
+    """The estimator, allowed to translate the test data and files beside its database
+    unless `conf` says which directories."""
+    conf = {LOG_DIRS: f"{data},{db.parent}", **conf}
     router = Router()
     service = add_routes(router, conf, db_path=db)
     server = HttpServer(router, "127.0.0.1", 0, 1 << 20)
@@ -155,7 +161,7 @@ def test_malformed_lines_are_skipped_and_counted(estimator: Estimator, tmp_path:
 def test_log_dirs_restrict_the_translator(
     tmp_path: Path, data_dir: Path, hadoop_conf: dict[str, str]
 ) -> None:
-    conf = {**hadoop_conf, "yarn.elastic.estimator.translator.log-dirs": str(tmp_path / "logs")}
+    conf = {**hadoop_conf, LOG_DIRS: str(tmp_path / "logs")}
     for estimator in serve(conf, tmp_path / "db.sqlite", data_dir):
         outside = data_dir / "trace" / "nativeLog.txt"
         refused = requests.post(estimator.url(f"/translator/{outside}"), timeout=TIMEOUT)
@@ -196,3 +202,13 @@ def test_history_survives_a_restart(
         assert cached.json() == first
         history = requests.get(estimator.url("/skylinestore/history/tpch_q12/*"), timeout=TIMEOUT)
         assert len(history.json()) == 2
+
+
+def test_with_no_log_dirs_the_translator_reads_nothing(
+    tmp_path: Path, data_dir: Path, hadoop_conf: dict[str, str]
+) -> None:
+    for estimator in serve({**hadoop_conf, LOG_DIRS: ""}, tmp_path / "db.sqlite", data_dir):
+        sample = data_dir / "lp" / "tinySample.txt"
+        refused = requests.post(estimator.url(f"/translator/{sample}"), timeout=TIMEOUT)
+        assert refused.status_code == 403
+        assert "translator.log-dirs, which is not set" in refused.json()["message"]
