@@ -15,26 +15,20 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from yarn_elastic.devcluster.agents import NodeManagerAgents, depository_token_properties
 from yarn_elastic.devcluster.applications import SubmittedApp
-from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.elastic import (
-    CoreSetup,
     core_pids,
     core_status,
-    elastic_spec,
     shim_metrics,
     wait_for_core_state,
 )
+from yarn_elastic.devcluster.learning_rig import LearningRig, learning_rig
 from yarn_elastic.devcluster.placement import PlacementRecorder
 from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
-from yarn_elastic.devcluster.spec import ClusterSpec
 
 pytestmark = pytest.mark.integration
 
@@ -53,40 +47,23 @@ time.sleep(8)
 """
 
 
-@dataclass
-class Rig:
-    cluster: LocalCluster
-    core: CoreSetup
-    script: Path
-
 
 @pytest.fixture(scope="module")
-def rig() -> Iterator[Rig]:
-    run_dir = new_run_dir("it-resize")
-    properties = {
-        **depository_token_properties(run_dir),
-        "yarn.elastic.prediction.settle-seconds": "5",
-    }
-    spec, core = elastic_spec(ClusterSpec(extra_properties=properties), run_dir)
+def rig() -> Iterator[LearningRig]:
     # The NodeManagers share this host, so every container can run the file where it is.
     # (DistributedShell's -shell_script fails with more than one container: each launch
     # renames the one staged copy.)
-    script = run_dir / "grow_memory.py"
-    script.write_text(GROWER)
-    with LocalCluster.start(spec, run_dir, ready_timeout_seconds=240) as cluster:
-        wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
-        with NodeManagerAgents.start(cluster, core.http_url, interval_ms=1000):
-            rig = Rig(cluster, core, script)
-            learn(rig, runs=3)
-            yield rig
+    with learning_rig("it-resize") as rig:
+        learn(rig, runs=3)
+        yield rig
 
 
-def job(rig: Rig, name: str = "ds-grows") -> ShellAppSpec:
+def job(rig: LearningRig, name: str = "ds-grows") -> ShellAppSpec:
     return ShellAppSpec(name, num_containers=2, memory_mb=REQUEST_MB, vcores=1,
-                        shell_command=f"python3 {rig.script}")
+                        shell_command=f"python3 {rig.file('grow_memory.py', GROWER)}")
 
 
-def learn(rig: Rig, runs: int, submit: Callable[[], SubmittedApp] | None = None) -> None:
+def learn(rig: LearningRig, runs: int, submit: Callable[[], SubmittedApp] | None = None) -> None:
     """Run a job `runs` times at once (the memory grower unless told) and wait until the core
     has stored every run."""
     submitted = [(submit or (lambda: submit_distributed_shell(rig.cluster, job(rig))))()
@@ -112,7 +89,7 @@ def memory_history(recorder: PlacementRecorder, container_id: str) -> list[int]:
     return [memory for _, memory, _ in recorder.sizes(container_id)]
 
 
-def test_a_b_containers_shrink_to_their_band_and_grow_before_a_kill(rig: Rig) -> None:
+def test_a_b_containers_shrink_to_their_band_and_grow_before_a_kill(rig: LearningRig) -> None:
     before = shim_metrics(rig.cluster)
     recorder = rig.cluster.placement_recorder()
     with recorder:
@@ -144,7 +121,7 @@ def test_a_b_containers_shrink_to_their_band_and_grow_before_a_kill(rig: Rig) ->
 
 
 def test_c_killing_the_core_while_containers_are_shrunk_loses_no_application(
-        rig: Rig) -> None:
+        rig: LearningRig) -> None:
     before = shim_metrics(rig.cluster)
     recorder = rig.cluster.placement_recorder()
     with recorder:
@@ -171,7 +148,7 @@ def test_c_killing_the_core_while_containers_are_shrunk_loses_no_application(
 
 
 @pytest.mark.spark
-def test_d_unmodified_spark_keeps_its_resized_executors(rig: Rig) -> None:
+def test_d_unmodified_spark_keeps_its_resized_executors(rig: LearningRig) -> None:
     """Spark's allocator never reads updated containers; its executors must run on at their
     new sizes, none released, lost or replaced, and the job succeed."""
     spark = SparkJobSpec(name="spark-resized", num_executors=2, samples=300000)

@@ -12,22 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from yarn_elastic.devcluster.agents import NodeManagerAgents, depository_token_properties
-from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
-from yarn_elastic.devcluster.elastic import (
-    CoreSetup,
-    core_status,
-    elastic_spec,
-    wait_for_core_state,
-)
+from yarn_elastic.devcluster.elastic import core_status
+from yarn_elastic.devcluster.learning_rig import LearningRig, learning_rig
 from yarn_elastic.devcluster.placement import PlacementRecorder
 from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
-from yarn_elastic.devcluster.spec import ClusterSpec, NodeSpec
+from yarn_elastic.devcluster.spec import NodeSpec
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
@@ -48,37 +40,19 @@ spark.stop()
 """
 
 
-@dataclass
-class Rig:
-    cluster: LocalCluster
-    core: CoreSetup
-    script: Path
-
 
 @pytest.fixture(scope="module")
-def rig() -> Iterator[Rig]:
-    run_dir = new_run_dir("it-room")
-    properties = {
-        **depository_token_properties(run_dir),
-        "yarn.elastic.prediction.settle-seconds": "5",
-    }
-    base = ClusterSpec(nodes=(NodeSpec("nm1", memory_mb=NODE_MB, vcores=8),),
-                       extra_properties=properties)
-    spec, core = elastic_spec(base, run_dir)
-    script = run_dir / "sleeper.py"
-    script.write_text(SLEEPER)
-    with LocalCluster.start(spec, run_dir, ready_timeout_seconds=240) as cluster:
-        wait_for_core_state(cluster, 1, timeout_seconds=120)
-        with NodeManagerAgents.start(cluster, core.http_url, interval_ms=1000):
-            yield Rig(cluster, core, script)
+def rig() -> Iterator[LearningRig]:
+    with learning_rig("it-room", nodes=(NodeSpec("nm1", memory_mb=NODE_MB, vcores=8),)) as rig:
+        yield rig
 
 
-def sleeper(rig: Rig, seconds: int) -> SparkJobSpec:
+def sleeper(rig: LearningRig, seconds: int) -> SparkJobSpec:
     return SparkJobSpec(name="spark-sleeper", num_executors=2, executor_memory_mb=1024,
-                        script=rig.script, args=(str(seconds),))
+                        script=rig.file("sleeper.py", SLEEPER), args=(str(seconds),))
 
 
-def learn(rig: Rig, runs: int) -> None:
+def learn(rig: LearningRig, runs: int) -> None:
     """One run at a time (two do not fit the node by request), each stored by the core."""
     for _ in range(runs):
         report = submit_spark_job(rig.cluster, sleeper(rig, 10)).wait(timeout_seconds=300)
@@ -103,7 +77,7 @@ def requested_mb(recorder: PlacementRecorder, container_ids: list[str]) -> int:
     return sum(recorder.sizes(c)[0][1] for c in container_ids if recorder.sizes(c))
 
 
-def test_a_second_application_runs_where_stock_had_no_room(rig: Rig) -> None:
+def test_a_second_application_runs_where_stock_had_no_room(rig: LearningRig) -> None:
     learn(rig, runs=3)
     kills_before = (core_status(rig.core) or {}).get("memory_kills", 0)
     with rig.cluster.placement_recorder() as recorder:
