@@ -50,15 +50,15 @@ time.sleep(8)
 
 @pytest.fixture(scope="module")
 def rig() -> Iterator[LearningRig]:
-    # The NodeManagers share this host, so every container can run the file where it is.
-    # (DistributedShell's -shell_script fails with more than one container: each launch
-    # renames the one staged copy.)
     with learning_rig("it-resize") as rig:
         learn(rig, runs=3)
         yield rig
 
 
 def job(rig: LearningRig, name: str = "ds-grows") -> ShellAppSpec:
+    # The NodeManagers share this host, so every container can run the file where it is.
+    # (DistributedShell's -shell_script fails with more than one container: each launch
+    # renames the one staged copy.)
     return ShellAppSpec(name, num_containers=2, memory_mb=REQUEST_MB, vcores=1,
                         shell_command=f"python3 {rig.file('grow_memory.py', GROWER)}")
 
