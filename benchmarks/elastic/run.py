@@ -331,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 result = {"runs": [run_record(r) for r in runs]}
             args.out.write_text(json.dumps(result, indent=2) + "\n")
-            plot(runs, PLOTS / f"memory_allocated_vs_used-{scheduler}-{rep}.png")
+            # One figure, every run so far side by side, rewritten as runs finish.
+            plot(runs, PLOTS / "memory_allocated_vs_used.png")
     print(json.dumps({k: result[k] for k in ("stock", "elastic", "concurrency_ratio",
                                              "makespan_ratio")}, indent=2))
     return 0
