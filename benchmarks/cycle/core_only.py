@@ -1,7 +1,7 @@
 """The core's own handling of one cycle_request (decode, apply, schedule, encode), no Py4J.
 
 Run: .venv/bin/python -m benchmarks.cycle.core_only [--nodes 100,1000,5000] [--full 5]
-     [--deltas 40] [--parts] [--profile]
+     [--deltas 40] [--parts] [--curves requested|predicted] [--profile]
 
 Synthetic cluster (seed 8): nodes of three sizes (16/32/64 vcores, 4 GiB per vcore), each
 0-100 % used by running containers whose sizes sum to the node's `allocated`; 1000 pending asks
@@ -12,8 +12,11 @@ ones in), so 1000 asks stay pending.
 
 Each message is timed through `CoreService.exchange(bytes) -> bytes`, exactly what the Py4J
 entry point calls. Prints p50 / p99 per node count. `--parts` times each step of a delta cycle
-on its own (`--cpu`: in CPU time, steadier than wall time on a shared machine). Figures go to
-benchmarks/results/core_only.json under the mode's key.
+on its own (`--cpu`: in CPU time, steadier than wall time on a shared machine). With
+`--curves predicted` each cycle places and resizes as the live core does once every job has a
+band (`ElasticDemand` and `elastic_policy`): every app's roles get a 20-slot band (CPU at 60 %
+of the size, memory rising from 30 % to 80 %), so the general, curve-aware path decides.
+Figures go to benchmarks/results/core_only.json under the mode's key.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from yarn_elastic.endpoint.service import CoreService, freeze_long_lived
-from yarn_elastic.messages import CycleReply, decode_request, encode_reply
+from yarn_elastic.messages import App, CycleReply, decode_request, encode_reply
 from yarn_elastic.picture import ClusterPicture
-from yarn_elastic.scheduling import minfrag_policy
+from yarn_elastic.resources import CurveArray
+from yarn_elastic.scheduling import Policy, minfrag_policy
+from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.framework import CycleInput
 from yarn_elastic.scheduling.minfrag import decide
 from yarn_elastic.scheduling.tables import TableCache, build_tables
@@ -199,10 +205,37 @@ def measure(n_nodes: int, fulls: int, deltas: int) -> dict[str, Any]:
 
 
 PARTS = ("decode", "apply", "snapshot", "tables", "decide", "encode")
+BAND_SLOTS = 20
+
+
+class SyntheticBands:
+    """Every job role has a band: CPU at 60 % of the container's size, memory rising from
+    30 % to 80 % of it over BAND_SLOTS slots, no disk or network."""
+
+    band_slot_ms = SLOT_MS
+
+    def band(self, app: App, role: str, executor_size: tuple[float, float] | None
+             ) -> CurveArray | None:
+        vcores, memory = executor_size or (2.0, 4096.0)
+        curve = np.zeros((4, BAND_SLOTS))
+        curve[0] = 0.6 * vcores
+        curve[1] = np.linspace(0.3, 0.8, BAND_SLOTS) * memory
+        return curve
+
+    def bump(self, app: App, role: str) -> None:
+        pass
+
+
+def cycle_policy(policy: Policy, snapshot: Any, predicted: bool) -> Policy:
+    """The policy one cycle places by, as `CoreService._cycle_policy` makes it."""
+    if not predicted:
+        return policy
+    return elastic_policy(policy, ElasticDemand(snapshot, SyntheticBands()))
 
 
 def measure_parts(
-    n_nodes: int, deltas: int, clock: Callable[[], float] = time.perf_counter
+    n_nodes: int, deltas: int, clock: Callable[[], float] = time.perf_counter,
+    predicted: bool = False,
 ) -> dict[str, dict[str, float]]:
     """The delta cycle's time split into the steps `CoreService` takes, each timed alone.
 
@@ -212,7 +245,9 @@ def measure_parts(
     policy = minfrag_policy()
     picture, cache = ClusterPicture(), TableCache()
     picture.apply(decode_request(cluster.full()))
-    build_tables(picture.snapshot(), policy.demand_model, policy.queue_sort.key, cache)
+    first = picture.snapshot()
+    placing = cycle_policy(policy, first, predicted)
+    build_tables(first, placing.demand_model, placing.queue_sort.key, cache)
     freeze_long_lived()  # as CoreService does after a full cycle
     samples: dict[str, list[float]] = {part: [] for part in PARTS + ("total",)}
     for _ in range(deltas):
@@ -223,12 +258,14 @@ def measure_parts(
         picture.apply(request)
         marks.append(clock())
         snapshot = picture.snapshot()
+        placing = cycle_policy(policy, snapshot, predicted)
         marks.append(clock())
-        tables = build_tables(snapshot, policy.demand_model, policy.queue_sort.key, cache)
+        tables = build_tables(snapshot, placing.demand_model, placing.queue_sort.key, cache)
         marks.append(clock())
-        decision = decide(CycleInput(snapshot, tables), policy, time.perf_counter())
+        decision = decide(CycleInput(snapshot, tables), placing, time.perf_counter())
         marks.append(clock())
-        reply = CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms)
+        reply = CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms,
+                           resizes=decision.resizes)
         encode_reply(reply, time.perf_counter())
         marks.append(clock())
         for part, begin, end in zip(PARTS, marks[:-1], marks[1:], strict=True):
@@ -246,6 +283,9 @@ def main() -> None:
                         help="time each step of a delta cycle (decode ... encode) separately")
     parser.add_argument("--cpu", action="store_true",
                         help="with --parts: CPU time of this process instead of wall time")
+    parser.add_argument("--curves", choices=("requested", "predicted"), default="requested",
+                        help="with --parts: place by flat requests, or by predicted bands"
+                             " with resizes, as the live core does (default %(default)s)")
     parser.add_argument("--out", type=Path, default=RESULTS,
                         help="results file, updated under this mode's key (default %(default)s)")
     parser.add_argument("--profile", action="store_true",
@@ -265,13 +305,15 @@ def main() -> None:
         split: dict[str, Any] = {}
         for n in sizes:
             parts = measure_parts(
-                n, args.deltas, time.process_time if args.cpu else time.perf_counter
+                n, args.deltas, time.process_time if args.cpu else time.perf_counter,
+                predicted=args.curves == "predicted",
             )
             split[str(n)] = parts
             print(f"{n:>5} nodes, delta cycle, {clock} p50 / p99 ms: " + " | ".join(
                 f"{part} {v['p50_ms']} / {v['p99_ms']}" for part, v in parts.items()
             ))
-        _record(args.out, f"delta_parts_{clock}", split)
+        suffix = "_predicted" if args.curves == "predicted" else ""
+        _record(args.out, f"delta_parts_{clock}{suffix}", split)
         return
     rows = []
     for n in sizes:
