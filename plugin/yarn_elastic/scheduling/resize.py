@@ -117,7 +117,10 @@ def target_size(running: RunningSize, rules: ResizeRules) -> tuple[float, float,
                    f"{running.allocated[MEMORY]:.0f} MB: grown to its request before a kill")
     vcores = float(steps_up(np.array(vcores), rules.vcores_step))
     memory = float(steps_up(np.array(memory), rules.memory_step_mb))
-    return min(vcores, running.request[CPU]), min(memory, running.request[MEMORY]), why
+    # Never above the request, and never below one step however small a request looks (the
+    # shim refuses a reply that asks for 0 vcores).
+    return (max(min(vcores, running.request[CPU]), rules.vcores_step),
+            max(min(memory, running.request[MEMORY]), rules.memory_step_mb), why)
 
 
 def plan_resizes(containers: Sequence[RunningSize], rules: ResizeRules | None = None

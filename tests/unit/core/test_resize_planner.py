@@ -88,3 +88,11 @@ def test_a_band_is_sized_as_yarn_allocates() -> None:
     assert sized[1].tolist() == [1024.0, 1024.0, 3072.0, 512.0]
     # Never above the request: at most 2 vcores.
     assert yarn_sized(BAND * 3, REQUEST, ResizeRules())[0].max() == 2.0
+
+
+def test_a_target_is_never_below_one_step_whatever_the_request_says() -> None:
+    # A request of (0 vcores, 100 MB), as an update's temporary container once showed: the
+    # target is one vcore and one 128 MB step, never the 0 vcores the shim would refuse.
+    tiny = RunningSize("c1", BAND, 0, (1.0, 1024.0), (0.0, 100.0))
+    vcores, memory, _ = target_size(tiny, ResizeRules(memory_step_mb=128.0))
+    assert (vcores, memory) == (1.0, 128.0)

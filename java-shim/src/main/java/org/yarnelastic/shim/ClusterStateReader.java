@@ -78,6 +78,18 @@ final class ClusterStateReader {
     return firstSizes.get(containerId);
   }
 
+  /**
+   * CapacityScheduler carries out a container update through a temporary container: an
+   * increase allocates one of the size of the increase under the update's scheduler key, and
+   * a decrease files the live container a second time under a temporary id. Both sit among
+   * the live containers until the update is swapped in; neither is a container of its own,
+   * and sent to the core it would be resized (to 0 vcores, the size of the increase).
+   */
+  static boolean isUpdateTemporary(RMContainer container) {
+    SchedulerRequestKey key = container.getAllocatedSchedulerKey();
+    return key != null && key.getContainerToUpdate() != null;
+  }
+
   ClusterState read() {
     Map<String, double[]> live = new HashMap<>();
     List<ClusterState.NodeState> nodes = new ArrayList<>();
@@ -103,6 +115,9 @@ final class ClusterStateReader {
       }
       for (RMContainer container : attempt.getLiveContainers()) {
         String id = container.getContainerId().toString();
+        if (isUpdateTemporary(container) || live.containsKey(id)) {
+          continue;
+        }
         double[] allocated = vector(container.getAllocatedResource(), 0, 0);
         double[] request = firstSizes.get(id);
         if (request == null) {

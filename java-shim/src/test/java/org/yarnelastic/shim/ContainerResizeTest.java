@@ -30,6 +30,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.QueueMetrics;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -173,6 +174,39 @@ public class ContainerResizeTest {
     waitForSize(am, id, 2 * GB, toNm);
     assertTrue("auto-update tells the NodeManager: " + toNm, toNm.stream().anyMatch(
         c -> c.getId().equals(id) && c.getResource().getMemorySize() == 2 * GB));
+    assertEquals(Collections.emptyList(), core.oddContainers());
+  }
+
+  /**
+   * While an increase is under way, CapacityScheduler holds a temporary container of the
+   * increase's size among the app's live containers; the core must never see it as a
+   * container of its own (it would resize it to 0 vcores and the shim would refuse the
+   * whole reply).
+   */
+  @Test
+  public void anIncreasesTemporaryContainerIsNotSentToTheCore() throws Exception {
+    MockAM am = amWithRunningContainer();
+    ContainerId id = task(am);
+    core.resize(id.toString(), 0, 1, GB);
+    waitForSize(am, id, GB, new java.util.ArrayList<Container>());
+    int version = scheduler.getRMContainer(id).getContainer().getVersion();
+    core.resize(id.toString(), version, 1, 2 * GB);
+    FiCaSchedulerApp attempt = scheduler.getApplicationAttempt(am.getApplicationAttemptId());
+    waitFor("the increase's temporary container", () -> {
+      nm.nodeHeartbeat(true);
+      rm.drainEvents();
+      return attempt.getLiveContainers().stream()
+          .anyMatch(ClusterStateReader::isUpdateTemporary);
+    });
+    ClusterState state = new ClusterStateReader(scheduler, rm.getRMContext(),
+        ElasticConfiguration.from(scheduler.getConfig())).read();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (ClusterState.ContainerState container : state.containers) {
+      assertTrue("sent twice: " + container.id, ids.add(container.id));
+      assertTrue(container.id + " has " + container.allocated[0] + " vcores",
+          container.allocated[0] >= 1);
+    }
+    assertTrue(ids.contains(id.toString()));
   }
 
   @Test

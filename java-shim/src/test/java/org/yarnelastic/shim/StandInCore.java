@@ -107,6 +107,14 @@ final class StandInCore implements CoreLink.Exchanger {
     return cycles;
   }
 
+  /** Containers sent that are not containers of their own: an id twice in one request, or
+   * less than one vcore (an update's temporary container). */
+  synchronized List<String> oddContainers() {
+    return new java.util.ArrayList<>(oddContainers);
+  }
+
+  private final List<String> oddContainers = new java.util.ArrayList<>();
+
   @Override
   public synchronized byte[] exchange(byte[] message) {
     if (down) {
@@ -132,6 +140,13 @@ final class StandInCore implements CoreLink.Exchanger {
       }
       for (JsonNode node : request.get("nodes")) {
         nodes.add(node.get("id").asText());
+      }
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (JsonNode container : request.get("containers")) {
+        String id = container.get("id").asText();
+        if (!seen.add(id) || container.get("allocated").get(0).get(0).asDouble() < 1) {
+          oddContainers.add(container.toString());
+        }
       }
       for (JsonNode node : request.get("removed_nodes")) {
         nodes.remove(node.asText());
