@@ -87,6 +87,8 @@ class Agent:
                         "another NodeManager's on this host would be counted too "
                         "(set yarn.nodemanager.local-dirs)", ",".join(self.settings.local_dirs))
         self.sender.start()
+        if self.cpu is not None:
+            self.cpu.start(self.settings.report_interval_s)
         next_tick = next_report = time.monotonic()
         try:
             while not stop.is_set():
@@ -94,8 +96,6 @@ class Agent:
                 self.tick()
                 if started >= next_report:
                     self.flush()
-                    if self.cpu is not None:
-                        self.cpu.run_once()
                     next_report += self.settings.report_interval_s
                 took = time.monotonic() - started
                 if took > self.settings.interval_s:
@@ -104,6 +104,8 @@ class Agent:
                 next_tick = max(next_tick + self.settings.interval_s, time.monotonic())
                 stop.wait(max(0.0, next_tick - time.monotonic()))
         finally:
+            if self.cpu is not None:
+                self.cpu.stop()
             self.flush()
             self.sender.stop(drain_s=min(5.0, self.settings.request_timeout_s))
             for container_id, taken in sorted(self.samples_taken.items()):

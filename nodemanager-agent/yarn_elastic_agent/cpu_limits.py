@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -163,8 +164,9 @@ def running_vcores(payload: object) -> dict[str, int]:
 
 
 class CpuLimiter:
-    """Each report interval: the NodeManager's containers and their vcores, then their cgroups.
-    A NodeManager that does not answer is retried after FAILURE_BACKOFF_S, logged once."""
+    """Every `interval_s`, on a thread of its own so that sampling never waits on the
+    NodeManager: its containers and their vcores, then their cgroups. A NodeManager that does
+    not answer is retried after FAILURE_BACKOFF_S."""
 
     def __init__(self, nm_url: str, cgroups: CgroupCpu, timeout_s: float = 1.0) -> None:
         self.url = f"{nm_url.rstrip('/')}/ws/v1/node/containers"
@@ -173,6 +175,24 @@ class CpuLimiter:
         self._session = requests.Session()
         self._down_until = 0.0
         self._warned_no_cgroup = False
+
+    def start(self, interval_s: float) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval_s,),
+                                        name="cpu-limits", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if getattr(self, "_thread", None) is not None:
+            self._stop.set()
+            self._thread.join(timeout=5)
+
+    def _run(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                self.run_once()
+            except Exception:  # the thread must outlive one bad round, and say why
+                LOG.exception("keeping CPU limits failed this round")
 
     def run_once(self) -> dict[str, str]:
         if time.monotonic() < self._down_until:

@@ -65,7 +65,9 @@ def learn(rig: LearningRig, runs: int) -> None:
 
 
 def executors(recorder: PlacementRecorder, app_id: str) -> list[str]:
-    return [p.container_id for p in recorder.placements(app_id) if not p.is_am]
+    """Task containers a NodeManager ran: not the AM, not one the AM released unlaunched, and
+    not an update's temporary container (the RM lists both among the app's containers)."""
+    return [p.container_id for p in recorder.placements(app_id) if p.ran and not p.is_am]
 
 
 def shrunk(recorder: PlacementRecorder, container_id: str) -> bool:
