@@ -166,10 +166,7 @@ public class ContainerResizeTest {
   public void theCoresIncreaseIsGrantedWithoutTheAm() throws Exception {
     MockAM am = amWithRunningContainer();
     ContainerId id = task(am);
-    core.resize(id.toString(), 0, 1, GB);
-    waitForSize(am, id, GB, new java.util.ArrayList<Container>());
-    int version = scheduler.getRMContainer(id).getContainer().getVersion();
-    core.resize(id.toString(), version, 1, 2 * GB);
+    shrinkThenGrow(am, id);
     List<Container> toNm = new java.util.ArrayList<>();
     waitForSize(am, id, 2 * GB, toNm);
     assertTrue("auto-update tells the NodeManager: " + toNm, toNm.stream().anyMatch(
@@ -187,10 +184,7 @@ public class ContainerResizeTest {
   public void anIncreasesTemporaryContainerIsNotSentToTheCore() throws Exception {
     MockAM am = amWithRunningContainer();
     ContainerId id = task(am);
-    core.resize(id.toString(), 0, 1, GB);
-    waitForSize(am, id, GB, new java.util.ArrayList<Container>());
-    int version = scheduler.getRMContainer(id).getContainer().getVersion();
-    core.resize(id.toString(), version, 1, 2 * GB);
+    shrinkThenGrow(am, id);
     FiCaSchedulerApp attempt = scheduler.getApplicationAttempt(am.getApplicationAttemptId());
     waitFor("the increase's temporary container", () -> {
       nm.nodeHeartbeat(true);
@@ -283,6 +277,14 @@ public class ContainerResizeTest {
     assertEquals(before[0], grown[1]);
     assertEquals(before[2] - 1, grown[2]); // an increase counts +1 and -1 for its temporary
     assertEquals(before[0], nodeAllocatedMb());
+  }
+
+  /** The core shrinks the 2 GB container to 1 GB, waits for it, then asks for 2 GB again. */
+  private void shrinkThenGrow(MockAM am, ContainerId id) throws Exception {
+    core.resize(id.toString(), 0, 1, GB);
+    waitForSize(am, id, GB, new java.util.ArrayList<Container>());
+    int version = scheduler.getRMContainer(id).getContainer().getVersion();
+    core.resize(id.toString(), version, 1, 2 * GB);
   }
 
   private long usedMb() {
