@@ -85,10 +85,8 @@ class CgroupCpu:
         self.applied = 0
         self.refused = 0
         self._refused_logged: set[str] = set()
-
-    @property
-    def version(self) -> int:
-        return 2 if (self.mount / "cgroup.controllers").is_file() else 1
+        # Read once: the hierarchy's version does not change under a running NodeManager.
+        self.version = 2 if (self.mount / "cgroup.controllers").is_file() else 1
 
     def directory(self, container_id: str) -> Path | None:
         relative = self.hierarchy.strip("/")
@@ -175,15 +173,16 @@ class CpuLimiter:
         self._session = requests.Session()
         self._down_until = 0.0
         self._warned_no_cgroup = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def start(self, interval_s: float) -> None:
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval_s,),
                                         name="cpu-limits", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        if getattr(self, "_thread", None) is not None:
+        if self._thread is not None:
             self._stop.set()
             self._thread.join(timeout=5)
 

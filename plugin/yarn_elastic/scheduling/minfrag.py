@@ -75,17 +75,16 @@ def decide(
     else:
         plan, visited = _pack_one_at_a_time(cycle, policy, order)
     asks, ids = candidates.asks, nodes.ids
-    placements = tuple(
-        Placement(asks[rank].key, ids[node_index], count, score_after)
-        for rank, node_index, count, score_after in plan.pairs()
-    )
-    placed: dict[int, int] = {}
-    for rank, _, count, _ in plan.pairs():
+    placements: list[Placement] = []
+    placed: dict[int, int] = {}  # containers per ask rank, for the unplaced asks
+    for rank, node_index, count, score_after in plan.pairs():
+        placements.append(Placement(asks[rank].key, ids[node_index], count, score_after))
         placed[rank] = placed.get(rank, 0) + count
     unplaced = unplaced_asks(cycle, placed, policy.filters)
     resizes = policy.demand_model.resizes()
     elapsed_ms = (time.perf_counter() - started) * 1000.0
-    return SchedulingDecision(placements, policy.name, visited, elapsed_ms, resizes, unplaced)
+    return SchedulingDecision(tuple(placements), policy.name, visited, elapsed_ms, resizes,
+                              unplaced)
 
 
 def _static_table(cycle: CycleInput, policy: Policy) -> BoolArray:
