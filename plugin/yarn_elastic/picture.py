@@ -8,6 +8,11 @@ deciding on a half-known cluster would be worse than waiting one cycle.
 
 Within one delta, upserts are applied before removals, so an id listed in both is removed:
 a container that started and finished between two cycles must not linger for ever.
+
+An application is reported finished when a delta removes it, and also when a full picture
+from the same RM incarnation no longer lists it: one that ended while the two sides were
+resynchronising (a fallback, a reset) is still learnt from. A new `rm_id` reports nothing,
+as a restarted RM may list its recovered applications later.
 """
 
 from __future__ import annotations
@@ -87,6 +92,9 @@ class ClusterPicture:
     _source: object = field(default_factory=object, repr=False)
     # Per application, the most vcores and memory MB of its non-AM containers seen so far.
     _executor_size: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+    # The applications of the last picture dropped, with their RM incarnation: what the next
+    # full picture is compared with, to report those that ended in between.
+    _dropped: _DroppedApps | None = field(default=None, repr=False)
 
     def apply(self, request: CycleRequest) -> ApplyOutcome:
         if request.kind == "full":
@@ -100,7 +108,15 @@ class ClusterPicture:
         self.rm_id, self.seq = request.rm_id, request.seq
         self.now_ms, self.slot_ms = request.now_ms, request.slot_ms
         self._upsert(request)
-        return ApplyOutcome(True, finished=self._remove(request))
+        ended_unseen = self._ended_while_dropped() if request.kind == "full" else ()
+        return ApplyOutcome(True, finished=ended_unseen + self._remove(request))
+
+    def _ended_while_dropped(self) -> tuple[FinishedApp, ...]:
+        dropped, self._dropped = self._dropped, None
+        if dropped is None or dropped.rm_id != self.rm_id:
+            return ()
+        return tuple(_finished(app, dropped.executor_size.get(app_id))
+                     for app_id, app in sorted(dropped.apps.items()) if app_id not in self.apps)
 
     def _delta_problem(self, request: CycleRequest) -> str:
         if self.seq is None:
@@ -116,6 +132,8 @@ class ClusterPicture:
         return ""
 
     def _clear(self) -> None:
+        if self.rm_id is not None:
+            self._dropped = _DroppedApps(self.rm_id, self.apps, self._executor_size)
         self.rm_id = self.seq = None
         self.nodes, self.apps, self.asks, self.containers = {}, {}, {}, {}
         self._executor_size = {}
@@ -197,9 +215,7 @@ class ClusterPicture:
             app = self.apps.pop(app_id, None)
             size = self._executor_size.pop(app_id, None)
             if app is not None:
-                finished.append(FinishedApp(
-                    app, None if size is None else round(size[0]),
-                    None if size is None else round(size[1])))
+                finished.append(_finished(app, size))
         if gone_apps:
             self.asks = {k: a for k, a in self.asks.items() if a.app not in gone_apps}
             self._sorted.pop("asks", None)
@@ -260,3 +276,16 @@ class ClusterPicture:
             "asks": len(self.asks),
             "containers": len(self.containers),
         }
+
+
+@dataclass(frozen=True)
+class _DroppedApps:
+    rm_id: str
+    apps: dict[str, App]
+    executor_size: dict[str, tuple[float, float]]
+
+
+def _finished(app: App, executor_size: tuple[float, float] | None) -> FinishedApp:
+    if executor_size is None:
+        return FinishedApp(app, None, None)
+    return FinishedApp(app, round(executor_size[0]), round(executor_size[1]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core_builders import app, ask, node
 from yarn_elastic.messages import Container, CycleRequest, flat
 from yarn_elastic.picture import ClusterPicture
@@ -125,3 +127,34 @@ def test_a_removed_app_is_reported_finished_with_its_largest_executor() -> None:
     # The AM's 1 vcore / 512 MB is not an executor; the largest executor is 2 vcores, 4096 MB.
     assert (finished.executor_vcores, finished.executor_memory_mb) == (2, 4096)
     assert picture.apply(delta(5, 4)).finished == ()
+
+
+def with_second_app(seq: int = 1, rm_id: str = "rm-1") -> CycleRequest:
+    request = full(seq, rm_id)
+    return replace(request, apps=(*request.apps, app("app_2")), containers=(
+        *request.containers,
+        Container("container_e1_0002_01_000002", "app_2", "n:2", flat(3, 3072), 950)))
+
+
+def test_an_app_that_ended_while_the_picture_was_dropped_is_reported_by_the_full_one() -> None:
+    picture = ClusterPicture()
+    picture.apply(with_second_app())
+    assert not picture.apply(delta(3, 2)).applied  # the picture is dropped: gap in seq
+    # app_2 ended during the resync: the next full picture no longer lists it.
+    (finished,) = picture.apply(full(seq=4)).finished
+    assert finished.app.id == "app_2"
+    assert (finished.executor_vcores, finished.executor_memory_mb) == (3, 3072)
+    assert picture.apply(full(seq=5)).finished == ()  # reported once
+
+
+def test_a_full_picture_without_an_app_reports_it_finished() -> None:
+    picture = ClusterPicture()
+    picture.apply(with_second_app())
+    assert [f.app.id for f in picture.apply(full(seq=2)).finished] == ["app_2"]
+
+
+def test_a_new_rm_incarnation_reports_no_app_finished() -> None:
+    # A restarted RM may list its recovered applications only later.
+    picture = ClusterPicture()
+    picture.apply(with_second_app())
+    assert picture.apply(full(seq=1, rm_id="rm-2")).finished == ()
