@@ -2,11 +2,12 @@
 runs, then resizes the next run's containers along the predicted band, through
 CapacityScheduler's own container-update path, with agents measuring every container.
 
-The job is DistributedShell whose containers ask for 1024 MB and grow their memory in steps
-(a Python process touching 96 MB every 6 s, to about 490 MB): far less than they ask at
-first, more than a shrunken allocation later. Its runs teach the core the band; on the next
-run the RM's REST API must show each container shrink below its request and grow again as
-it goes, with no container killed (DistributedShell fails the application if one is).
+The job is DistributedShell whose containers ask for 1024 MB, stay small for 30 s, then grow
+their memory in steps (a Python process touching 80 MB every 4 s, to about 490 MB): far less
+than they ask at first, more than a shrunken allocation later. Its runs teach the core the
+band; on the next run the RM's REST API must show each container shrink below its request and
+grow again as it goes, with no container killed (DistributedShell fails the application if
+one is).
 """
 
 from __future__ import annotations
@@ -34,15 +35,20 @@ pytestmark = pytest.mark.integration
 
 ACTIVE = 1
 REQUEST_MB = 1024
-# Five steps end near 490 MB: above any size a band fitted to the first steps gives, so
-# a shrunken container must be grown (or be killed); the last size is held for 8 s, so the
-# RM's REST API is polled at it many times before the container ends.
+# The band at a container's start must be well below its peak, or nothing is left to grow
+# into. A band at slot t covers the point's maximum over up to 4 slots (3 s each) either side
+# (bands.py's MAX_WIDTH) plus a margin fitted on residuals, so the rise starts 30 s in, past
+# that window and a resize's lead, and is smooth, so that runs drifting a few seconds apart
+# leave small residuals. (A job of five sharp 96 MB steps from its start sometimes got a band
+# whose first slot was already 640 MB: nothing to grow into.) The last size is held for 8 s,
+# so the RM's REST API is polled at it many times before the container ends.
 GROWER = """\
 import time
+time.sleep(30)
 held = []
-for step in range(5):
-    held.append(b"x" * (96 << 20))
-    time.sleep(6)
+for step in range(6):
+    held.append(b"x" * (80 << 20))
+    time.sleep(4)
 time.sleep(8)
 """
 
