@@ -30,6 +30,17 @@ def total_error(predicted: CurveArray, actual: CurveArray) -> FloatArray:
     return np.abs(total_ratio(predicted, actual) - 1.0)
 
 
+def floored_total_error(predicted: CurveArray, actual: CurveArray, floor: FloatArray
+                        ) -> FloatArray:
+    """`total_error` with each actual total floored at `floor` (4,) per slot of the actual run:
+    a resource the run all but left alone (0.004 MB/s of network) is not judged by ratios of
+    noise, which would swamp the resources the run really used."""
+    slots = max(actual.shape[1], 1)
+    used = np.maximum(actual.sum(axis=1), floor * slots)
+    return np.asarray(np.abs(predicted.sum(axis=1) - actual.sum(axis=1)) / used,
+                      dtype=np.float64)
+
+
 def effectiveness(predicted: CurveArray, actual: CurveArray) -> float:
     """Elasecutor's measure (Fig. 10a): the total ratio averaged over the resources used, so
     one resource over-predicted and another under-predicted partly cancel; NaN if none used."""

@@ -2,9 +2,12 @@
 
 Validation replays the signature's own history: each of its last `validation_runs` runs is
 predicted from the runs before it, by every predictor, and scored by the mean (over resources)
-relative error of total use. Two or three replayed runs are a noisy judge, so that score is
-weighed with the predictor's error over every job's backtests (`Calibration.errors`) as if the
-latter were `prior_runs` more runs; a job's own history takes over as it grows. The lowest score
+relative error of total use, each total floored at the bands' noise floor per slot
+(`bands.SCALE_FLOOR`): otherwise a job that touches the network for 0.004 MB/s is judged by
+that resource alone, and a flat predictor beats one that follows its memory exactly. Two or
+three replayed runs are a noisy judge, so that score is weighed with the predictor's error over
+every job's backtests (`Calibration.errors`) as if the latter were `prior_runs` more runs; a
+job's own history takes over as it grows. The lowest score
 wins; ties go to the earlier predictor in the list, so put the cheap ones first. Without two
 runs nothing can be validated, and the rules below say what is used instead. Every choice
 carries a sentence saying why.
@@ -22,8 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from yarn_elastic.prediction.bands import Calibration
-from yarn_elastic.prediction.metrics import total_error
+from yarn_elastic.prediction.bands import SCALE_FLOOR, Calibration
+from yarn_elastic.prediction.metrics import floored_total_error
 from yarn_elastic.prediction.predictors import Predictor, Query
 from yarn_elastic.resources import CurveArray
 
@@ -64,8 +67,9 @@ def backtest(
 
 
 def score(pairs: Sequence[tuple[CurveArray, CurveArray]]) -> float:
-    """Mean relative error of totals over pairs and resources (NaN if nothing to score)."""
-    errors = [total_error(p, a) for p, a in pairs]
+    """Mean relative error of floored totals over pairs and resources (NaN if nothing to
+    score)."""
+    errors = [floored_total_error(p, a, SCALE_FLOOR) for p, a in pairs]
     if not errors:
         return math.nan
     values = np.concatenate(errors)

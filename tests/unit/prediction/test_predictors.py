@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from prediction_helpers import make_runs, signature
 from yarn_elastic.prediction.bands import BandRule, Calibration, upper_band
+from yarn_elastic.prediction.forecaster import history_predictors
 from yarn_elastic.prediction.lp_skyline import LpSkylinePredictor
 from yarn_elastic.prediction.metrics import (
     allocated_and_used,
@@ -162,17 +163,20 @@ def test_aligned_median_lines_runs_up_by_progress_and_ignores_an_odd_one() -> No
 def test_a_jobs_short_history_is_weighed_with_the_predictors_record_over_all_jobs() -> None:
     runs = tuple(curve([cpu], [0], [0], [0]) for cpu in (1.0, 1.3, 1.1))
     # Replaying the last run: last-run predicts 1.3 (error 18 %), avg-3 the mean 1.15 (4.5 %).
+    # The other three resources are unused and predicted unused: error 0 each, so the mean
+    # over four resources is a quarter of the CPU's.
     alone = Selector([LastRunPredictor(), AverageLastKPredictor()], Calibration(),
                      validation_runs=1)
     assert alone.choose(query(*runs)).predictor == "avg-3"
     # Over all jobs last-run erred 1 % and avg-3 50 %; one replayed run counts against two
-    # "prior" runs: last-run (0.182 + 2 x 0.01) / 3 = 0.067, avg-3 (0.045 + 2 x 0.5) / 3 = 0.35.
+    # "prior" runs: last-run (0.182 / 4 + 2 x 0.01) / 3 = 0.022, avg-3 (0.045 / 4 + 2 x 0.5)
+    # / 3 = 0.34.
     known = Calibration(errors={"last-run": 0.01, "avg-3": 0.5})
     weighed = Selector([LastRunPredictor(), AverageLastKPredictor()], known, validation_runs=1)
     choice = weighed.choose(query(*runs))
     assert choice.predictor == "last-run"
     assert "weighed with its error over all jobs" in choice.reason
-    assert choice.scores["last-run"] == pytest.approx((0.2 / 1.1 + 2 * 0.01) / 3)
+    assert choice.scores["last-run"] == pytest.approx((0.2 / 1.1 / 4 + 2 * 0.01) / 3)
 
 
 def test_a_predictor_that_answered_none_of_a_jobs_replays_cannot_win_on_its_record() -> None:
@@ -186,3 +190,23 @@ def test_a_predictor_that_answered_none_of_a_jobs_replays_cannot_win_on_its_reco
     known = Calibration(errors={"silent": 0.0, "last-run": 0.5})
     choice = Selector([Silent(), LastRunPredictor()], known).choose(query(*runs))
     assert choice.predictor == "last-run"
+
+
+def test_a_resource_the_job_all_but_leaves_alone_does_not_pick_the_predictor() -> None:
+    # Three runs of a DistributedShell executor measured on the dev cluster (2026-12-02):
+    # memory rises from 14 to 494 MB the same way each time; network is noise, 0.5 MB/s in
+    # one first slot and 0.004 in the others. Judged by raw ratios of totals, repeating the
+    # last run was "1646 % wrong" (0.50 / 0.0036 on the network) and the flat p90 won, so the
+    # containers got a flat band at their peak and nothing to grow into.
+    memory = [14, 14, 14, 14, 14, 22, 112, 202, 294, 390, 472, 494, 494]
+    runs = [curve([0.0] * 5 + [0.005, 0.04, 0.06, 0.06, 0.05, 0.065, 0, 0], memory,
+                  [network] + [0.0] * 12, [0.0] * 13)
+            for network in (0.4977, 0.0036, 0.0059)]
+    predictors = history_predictors()
+    history = tuple(runs)
+    calibration = calibrate(predictors, [query(*history)], runs=2)
+    prediction, choice = Selector(predictors, calibration).predict(query(*history))
+    assert choice.predictor not in ("peak", "vpa-p90"), choice
+    # Following the rise, the band's first slots are far below its last ones.
+    assert prediction is not None
+    assert prediction.upper[1, 0] < 0.5 * prediction.upper[1, -1], prediction.upper[1]
