@@ -36,12 +36,13 @@ pytestmark = pytest.mark.integration
 ACTIVE = 1
 REQUEST_MB = 1024
 # The band at a container's start must be well below its peak, or nothing is left to grow
-# into. A band at slot t covers the point's maximum over up to 4 slots (3 s each) either side
-# (bands.py's MAX_WIDTH) plus a margin fitted on residuals, so the rise starts 30 s in, past
-# that window and a resize's lead, and is smooth, so that runs drifting a few seconds apart
-# leave small residuals. (A job of five sharp 96 MB steps from its start sometimes got a band
-# whose first slot was already 640 MB: nothing to grow into.) The last size is held for 8 s,
-# so the RM's REST API is polled at it many times before the container ends.
+# into. A band at slot t may cover the point's maximum over up to 4 slots either side
+# (bands.py's MAX_WIDTH) plus a margin, so the rise starts 30 s in, past that window and a
+# resize's lead, and is smooth, so that runs drifting a few seconds apart leave small
+# residuals. (Runs of this job once got a flat band at their peak, nothing to grow into:
+# the selector judged predictors by ratios of a near-zero network total; see
+# test_predictors.py.) The last size is held for 8 s, so the RM's REST API is polled at it
+# many times before the container ends.
 GROWER = """\
 import time
 time.sleep(30)
