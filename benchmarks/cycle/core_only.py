@@ -38,7 +38,7 @@ from yarn_elastic.messages import App, CycleReply, decode_request, encode_reply
 from yarn_elastic.picture import ClusterPicture
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy
-from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
+from yarn_elastic.scheduling.elastic import ElasticCache, ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.framework import CycleInput
 from yarn_elastic.scheduling.minfrag import decide
 from yarn_elastic.scheduling.tables import TableCache, build_tables
@@ -214,23 +214,39 @@ class SyntheticBands:
 
     band_slot_ms = SLOT_MS
 
+    def __init__(self) -> None:
+        # As the live lookup's book: the same array for a job role until a run is learnt.
+        self.book: dict[tuple[str, str, tuple[float, float] | None], CurveArray] = {}
+
     def band(self, app: App, role: str, executor_size: tuple[float, float] | None
              ) -> CurveArray | None:
-        vcores, memory = executor_size or (2.0, 4096.0)
-        curve = np.zeros((4, BAND_SLOTS))
-        curve[0] = 0.6 * vcores
-        curve[1] = np.linspace(0.3, 0.8, BAND_SLOTS) * memory
-        return curve
+        key = (app.id, role, executor_size)
+        if key not in self.book:
+            vcores, memory = executor_size or (2.0, 4096.0)
+            curve = np.zeros((4, BAND_SLOTS))
+            curve[0] = 0.6 * vcores
+            curve[1] = np.linspace(0.3, 0.8, BAND_SLOTS) * memory
+            self.book[key] = curve
+        return self.book[key]
 
     def bump(self, app: App, role: str) -> None:
         pass
 
 
-def cycle_policy(policy: Policy, snapshot: Any, predicted: bool) -> Policy:
+@dataclass
+class Predicted:
+    """What the live core keeps between cycles when it places by bands."""
+
+    bands: SyntheticBands = field(default_factory=SyntheticBands)
+    cache: ElasticCache = field(default_factory=ElasticCache)
+
+
+def cycle_policy(policy: Policy, snapshot: Any, predicted: Predicted | None) -> Policy:
     """The policy one cycle places by, as `CoreService._cycle_policy` makes it."""
-    if not predicted:
+    if predicted is None:
         return policy
-    return elastic_policy(policy, ElasticDemand(snapshot, SyntheticBands()))
+    return elastic_policy(policy, ElasticDemand(snapshot, predicted.bands,
+                                                cache=predicted.cache))
 
 
 def measure_parts(
@@ -246,7 +262,8 @@ def measure_parts(
     picture, cache = ClusterPicture(), TableCache()
     picture.apply(decode_request(cluster.full()))
     first = picture.snapshot()
-    placing = cycle_policy(policy, first, predicted)
+    kept = Predicted() if predicted else None
+    placing = cycle_policy(policy, first, kept)
     build_tables(first, placing.demand_model, placing.queue_sort.key, cache)
     freeze_long_lived()  # as CoreService does after a full cycle
     samples: dict[str, list[float]] = {part: [] for part in PARTS + ("total",)}
@@ -258,7 +275,7 @@ def measure_parts(
         picture.apply(request)
         marks.append(clock())
         snapshot = picture.snapshot()
-        placing = cycle_policy(policy, snapshot, predicted)
+        placing = cycle_policy(policy, snapshot, kept)
         marks.append(clock())
         tables = build_tables(snapshot, placing.demand_model, placing.queue_sort.key, cache)
         marks.append(clock())

@@ -38,6 +38,7 @@ from yarn_elastic.picture import ClusterPicture, FinishedApp, PictureSnapshot
 from yarn_elastic.scheduling import Policy, schedule
 from yarn_elastic.scheduling.elastic import (
     BandLookup,
+    ElasticCache,
     ElasticDemand,
     elastic_policy,
     role_of,
@@ -169,6 +170,7 @@ class CoreService:
         self.elastic = elastic
         self.session = Session()
         self._over_plan: frozenset[str] = frozenset()
+        self._elastic_cache = ElasticCache()  # per-node arrays and sized bands, between cycles
         self._last_cycle: tuple[PictureSnapshot, Policy] | None = None  # for `explain`
         self.picture = ClusterPicture()
         self.stats = CoreStats()
@@ -296,7 +298,8 @@ class CoreService:
             return self.policy
         demand = ElasticDemand(snapshot, self.elastic.bands, self.elastic.rules,
                                self.elastic.measured_memory_mb(snapshot.now_ms),
-                               over_plan_margin=self.elastic.over_plan_margin)
+                               over_plan_margin=self.elastic.over_plan_margin,
+                               cache=self._elastic_cache)
         hot = demand.nodes_over_plan()
         if hot != self._over_plan:
             LOG.warning("measured use runs above the plan on %s: nothing new is placed there"

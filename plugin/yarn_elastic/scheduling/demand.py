@@ -9,13 +9,25 @@ what a node has committed, and give asks the curve predicted for their applicati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Node, Resize
+from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import RESOURCES, CurveArray, finish_slot, shift, to_array
+
+
+@dataclass(frozen=True)
+class NodeCommitments:
+    """Every node's `node_committed` at once, from a model that computes them as arrays: (N,
+    4, W) in the snapshot's node order, and each node row's earliest predicted finish in slots
+    from now (absent: none), as `node_cache` reads `container_ends`."""
+
+    committed: CurveArray
+    finish: Mapping[int, int]
 
 
 class DemandModel(Protocol):
@@ -116,3 +128,12 @@ class CurveDemandModel:
 
     def resizes(self) -> tuple[Resize, ...]:
         return self.curves.resizes()
+
+    def node_commitments(self, snapshot: PictureSnapshot) -> NodeCommitments | None:
+        """All nodes' commitments at once when the curve source can give them as arrays for
+        this snapshot and time (`node_cache` then skips the per-node path), else None."""
+        batch = getattr(self.curves, "node_commitments", None)
+        if batch is None:
+            return None
+        found: NodeCommitments | None = batch(snapshot, self.now_ms, self.slot_ms)
+        return found

@@ -27,7 +27,7 @@ keep the RM's numbers, held for life, as the flat model does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -37,16 +37,15 @@ from yarn_elastic.messages import App, Ask, Container, Resize, is_am_container
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.prediction.runs import hold
 from yarn_elastic.resources import CurveArray, to_array
-from yarn_elastic.scheduling.demand import CurveDemandModel
+from yarn_elastic.scheduling import running_table as rt
+from yarn_elastic.scheduling.demand import CurveDemandModel, NodeCommitments
 from yarn_elastic.scheduling.framework import Policy
 from yarn_elastic.scheduling.plugins import AvoidNodes
 from yarn_elastic.scheduling.resize import (
     CPU,
     MEMORY,
     ResizeRules,
-    RunningSize,
     committed_curve,
-    plan_resizes,
     yarn_sized,
 )
 
@@ -85,11 +84,29 @@ class NoBands:
         return None
 
 
-@dataclass(frozen=True)
-class _Sized:
-    band: CurveArray  # as YARN will hold it, from the container's start
-    position: int  # slots lived
-    size: tuple[float, float]  # vcores, memory it has (or is being resized to) now
+@dataclass
+class ElasticCache:
+    """What `ElasticDemand` keeps between cycles: the running containers' per-node arrays,
+    and each band as sized for a request (and as an ask's curve), kept while the band lookup
+    answers with the very same array (it does until a run of the job is learnt)."""
+
+    running: rt.RunningCache = field(default_factory=rt.RunningCache)
+    sized: dict[tuple[object, ...], tuple[CurveArray, CurveArray]] = field(
+        default_factory=dict)
+    asks: dict[tuple[object, ...], tuple[CurveArray, CurveArray]] = field(
+        default_factory=dict)
+
+    def remembered(self, memo: dict[tuple[object, ...], tuple[CurveArray, CurveArray]],
+                   band: CurveArray, key: tuple[object, ...]) -> CurveArray | None:
+        kept = memo.get((id(band), key))
+        return kept[1] if kept is not None and kept[0] is band else None
+
+    def remember(self, memo: dict[tuple[object, ...], tuple[CurveArray, CurveArray]],
+                 band: CurveArray, key: tuple[object, ...], value: CurveArray) -> CurveArray:
+        if len(memo) > 20_000:
+            memo.clear()
+        memo[(id(band), key)] = (band, value)
+        return value
 
 
 @dataclass
@@ -102,72 +119,130 @@ class ElasticDemand:
     measured_memory_mb: Mapping[str, float] = field(default_factory=dict)
     largest_node: CurveArray | None = None  # (4,): disk and network are capped at it
     over_plan_margin: float = 0.10
-    _running: dict[str, _Sized] = field(default_factory=dict, init=False, repr=False)
+    cache: ElasticCache = field(default_factory=ElasticCache)
+    _table: rt.RunningTable | None = field(default=None, init=False, repr=False)
+    _bands: rt.Bands | None = field(default=None, init=False, repr=False)
+    _size: np.ndarray | None = field(default=None, init=False, repr=False)
+    _ahead: np.ndarray | None = field(default=None, init=False, repr=False)
+    _row: dict[str, int] | None = field(default=None, init=False, repr=False)
     _over_plan: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _resizes: tuple[Resize, ...] = field(default=(), init=False, repr=False)
+    _commitments: NodeCommitments | None = field(default=None, init=False, repr=False)
+    _memo_key: tuple[object, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.largest_node is None and self.snapshot.nodes:
             self.largest_node = np.max(
                 [to_array(n.capacity)[:, 0] for n in self.snapshot.nodes], axis=0)
+        # What a sized band depends on besides the band and the request.
+        largest = None if self.largest_node is None else tuple(self.largest_node.tolist())
+        self._memo_key = (self.bands.band_slot_ms, self.snapshot.slot_ms, largest, self.rules)
         self._plan()
 
     # -- the resize plan -----------------------------------------------------------------------
 
     def _plan(self) -> None:
         snapshot = self.snapshot
-        slot_ms = max(snapshot.slot_ms, 1)
-        executor_sizes = _executor_sizes(snapshot.containers)
-        running: list[RunningSize] = []
-        by_id: dict[str, Container] = {}
-        for container in snapshot.containers:
-            app = snapshot.apps.get(container.app)
-            role = role_of(container.id)
-            request = _vcores_memory(container.request or container.allocated)
-            band = None if app is None else self.bands.band(
-                app, role, executor_sizes.get(container.app))
-            if band is None:
+        table = rt.running_table(snapshot, self.cache.running)
+        bands = self._bands_of(table)
+        measured = rt.measured_column(table.containers, self.measured_memory_mb)
+        ahead = rt.band_ahead_all(bands, self.rules.lead_slots)
+        target, why = rt.target_sizes(ahead, table.allocated, table.request, measured,
+                                      self.rules)
+        changing = rt.resizing(target, table.allocated, table.request, self.rules)
+        changing &= bands.predicted
+        self._table, self._bands, self._ahead = table, bands, ahead
+        self._size = np.where(changing[:, None], target, table.allocated)
+        self._over_plan = self._nodes_over_plan(table, bands, measured)
+        resizes = [self._resize(int(row), target[row], int(why[row]), measured[row])
+                   for row in np.flatnonzero(changing)]
+        self._resizes = tuple(sorted(resizes, key=lambda r: r.container))
+
+    def _bands_of(self, table: rt.RunningTable) -> rt.Bands:
+        """Each container's curve: its job role's band sized for its request, or its RM
+        allocation where there is no band; one lookup per (application, role, request)."""
+        snapshot, running = self.snapshot, self.cache.running
+        sizes = rt.executor_sizes(table, len(running.app_ids))
+        keys, key_of_row = np.unique(table.sized_key, return_inverse=True)
+        curves: list[CurveArray] = []
+        band_of_key = np.full(len(keys), -1, dtype=np.int64)
+        for index, key in enumerate(keys.tolist()):
+            app_id, role, vcores, memory = running.sized_keys[key]
+            app = snapshot.apps.get(app_id)
+            if app is None:
                 continue
-            sized = self._sized(band, request)
-            position = max(0, (snapshot.now_ms - container.start_ms) // slot_ms)
-            allocated = _vcores_memory(container.allocated)
-            self._running[container.id] = _Sized(sized, position, allocated)
-            by_id[container.id] = container
-            running.append(RunningSize(container.id, sized, position, allocated, request,
-                                       self.measured_memory_mb.get(container.id)))
-        self._over_plan = self._nodes_over_plan(by_id)
-        planned = plan_resizes(running, self.rules)
-        for resize in planned:
-            held = self._running[resize.container]
-            self._running[resize.container] = _Sized(held.band, held.position, resize.size)
-        self._resizes = tuple(
-            Resize(r.container, by_id[r.container].version, round(r.vcores),
-                   round(r.memory_mb), r.reason) for r in planned)
+            size = sizes[running.apps[app_id]]
+            executor = None if np.isnan(size[0]) else (float(size[0]), float(size[1]))
+            band = self.bands.band(app, role, executor)
+            if band is not None:
+                band_of_key[index] = len(curves)
+                curves.append(self._sized(band, (vcores, memory)))
+        row = band_of_key[key_of_row.reshape(-1)]
+        predicted = row >= 0
+        flats, flat_of_row = np.unique(table.flat_key[~predicted], return_inverse=True)
+        row[~predicted] = len(curves) + flat_of_row.reshape(-1)
+        curves.extend(running.flat_curves[k] for k in flats.tolist())
+        stacked, slots = rt.stacked(curves)
+        slot_ms = max(snapshot.slot_ms, 1)
+        position = np.maximum(0, (snapshot.now_ms - table.start_ms) // slot_ms)
+        return rt.Bands(stacked, slots, row, predicted, position)
+
+    def _resize(self, row: int, target: np.ndarray, why: int, measured: float) -> Resize:
+        assert self._table is not None
+        container, allocated = self._table.containers[row], self._table.allocated[row]
+        rules = self.rules
+        reason = (f"band over the next {rules.lead_slots} slot(s)",
+                  f"measured RSS {measured:.0f} MB + {rules.memory_margin:.0%}",
+                  f"measured RSS {measured:.0f} MB above {rules.grow_at:.0%} of its "
+                  f"{allocated[MEMORY]:.0f} MB: grown to its request before a kill")[why]
+        return Resize(container.id, container.version, round(float(target[CPU])),
+                      round(float(target[MEMORY])), reason)
 
     def _sized(self, band: CurveArray, request: tuple[float, float]) -> CurveArray:
-        band = rescaled(band, self.bands.band_slot_ms, self.snapshot.slot_ms)
-        sized = yarn_sized(np.maximum(band, 0.0), request, self.rules)
+        key = (request, self._memo_key)
+        kept = self.cache.remembered(self.cache.sized, band, key)
+        if kept is not None:
+            return kept
+        curve = rescaled(band, self.bands.band_slot_ms, self.snapshot.slot_ms)
+        sized = yarn_sized(np.maximum(curve, 0.0), request, self.rules)
         if self.largest_node is not None:
             sized[2:] = np.minimum(sized[2:], self.largest_node[2:, None])
-        return sized
+        return self.cache.remember(self.cache.sized, band, key, sized)
 
-    def _nodes_over_plan(self, predicted: Mapping[str, Container]) -> frozenset[str]:
+    def _nodes_over_plan(self, table: rt.RunningTable, bands: rt.Bands,
+                         measured: np.ndarray) -> frozenset[str]:
         """Nodes whose predicted containers the agents measured above their bands by more
         than the margin: a prediction went wrong there, so nothing new is placed on them
         until it is right again (their containers are grown meanwhile)."""
-        measured: dict[str, float] = {}
-        planned: dict[str, float] = {}
-        for container_id, container in predicted.items():
-            used = self.measured_memory_mb.get(container_id)
-            if used is None:
-                continue
-            held = self._running[container_id]
-            slot = min(held.position, held.band.shape[1] - 1)
-            measured[container.node] = measured.get(container.node, 0.0) + used
-            planned[container.node] = planned.get(container.node, 0.0) + float(
-                held.band[MEMORY, slot])
-        return frozenset(n for n, used in measured.items()
-                         if used > planned[n] * (1.0 + self.over_plan_margin))
+        counted = bands.predicted & ~np.isnan(measured) & (table.node_row >= 0)
+        if not counted.any():
+            return frozenset()
+        slot = np.minimum(bands.position, bands.slots[bands.row] - 1)
+        planned = bands.curves[bands.row, MEMORY, slot]
+        nodes = len(table.counts)
+        used = np.bincount(table.node_row[counted], measured[counted], minlength=nodes)
+        plan = np.bincount(table.node_row[counted], planned[counted], minlength=nodes)
+        seen = np.bincount(table.node_row[counted], minlength=nodes) > 0
+        hot = np.flatnonzero(seen & (used > plan * (1.0 + self.over_plan_margin)))
+        return frozenset(self.snapshot.nodes[r].id for r in hot.tolist())
+
+    def node_commitments(self, snapshot: PictureSnapshot, now_ms: int, slot_ms: int
+                         ) -> NodeCommitments | None:
+        """Every node's committed curve from now, from the arrays (see `running_table`)."""
+        if snapshot is not self.snapshot or now_ms != snapshot.now_ms \
+                or slot_ms != max(snapshot.slot_ms, 1):
+            return None
+        if self._commitments is None:
+            table, bands = self._table, self._bands
+            assert table is not None and bands is not None
+            assert self._size is not None and self._ahead is not None
+            ends = bands.predicted & ~table.am
+            values = rt.remaining_curves(bands, ends, self._size, self._ahead,
+                                         self.rules.lead_slots)
+            finish = rt.node_finishes(values, ends, bands, table.start_ms, table.node_row,
+                                      rt.curve_finishes_of(bands), now_ms, slot_ms)
+            self._commitments = NodeCommitments(rt.node_sums(values, table.counts), finish)
+        return self._commitments
 
     def resizes(self) -> tuple[Resize, ...]:
         return self._resizes
@@ -178,13 +253,20 @@ class ElasticDemand:
     # -- CurveSource ---------------------------------------------------------------------------
 
     def for_container(self, container: Container) -> CurveArray | None:
-        held = self._running.get(container.id)
-        if held is None:
+        table, bands, size = self._table, self._bands, self._size
+        assert table is not None and bands is not None and size is not None
+        if self._row is None:
+            self._row = {c.id: row for row, c in enumerate(table.containers)}
+        row = self._row.get(container.id)
+        if row is None or not bands.predicted[row]:
             return None
-        curve = committed_curve(held.band, held.position, held.size, self.rules)
+        band = bands.curves[bands.row[row], :, : bands.slots[bands.row[row]]]
+        position = int(bands.position[row])
+        curve = committed_curve(band, position, (float(size[row, CPU]),
+                                                 float(size[row, MEMORY])), self.rules)
         if is_am_container(container.id):
             return curve
-        return _ends_after(curve, held.position)
+        return _ends_after(curve, position)
 
     def for_ask(self, ask: Ask, app: App | None) -> CurveArray | None:
         if app is None:
@@ -195,13 +277,20 @@ class ElasticDemand:
         band = self.bands.band(app, role, None if ask.am else request)
         if band is None:
             return None
+        # The same array while the band is: the table cache then keeps the ask's entry.
+        key = (request, ask.am, self._memo_key)
+        kept = self.cache.remembered(self.cache.asks, band, key)
+        if kept is not None:
+            return kept
         curve = self._sized(band, request)
         curve = hold(curve, max(curve.shape[1], self.rules.lead_slots + 1))
         # The RM allocates the request; the first resize comes after the core sees it run.
         window = slice(0, self.rules.lead_slots + 1)
         curve[CPU, window] = np.maximum(curve[CPU, window], request[0])
         curve[MEMORY, window] = np.maximum(curve[MEMORY, window], request[1])
-        return curve if ask.am else _ends_after(curve, 0)
+        curve = curve if ask.am else _ends_after(curve, 0)
+        curve.setflags(write=False)
+        return self.cache.remember(self.cache.asks, band, key, curve)
 
 
 def elastic_policy(policy: Policy, demand: ElasticDemand) -> Policy:
@@ -239,15 +328,3 @@ def _ends_after(curve: CurveArray, position: int) -> CurveArray:
 
 def _vcores_memory(curves: tuple[tuple[float, ...], ...]) -> tuple[float, float]:
     return float(curves[CPU][0]), float(curves[MEMORY][0])
-
-
-def _executor_sizes(containers: Sequence[Container]) -> dict[str, tuple[float, float]]:
-    """Each application's largest executor request: what its job signature is keyed by."""
-    sizes: dict[str, tuple[float, float]] = {}
-    for container in containers:
-        if is_am_container(container.id):
-            continue
-        vcores, memory = _vcores_memory(container.request or container.allocated)
-        seen = sizes.get(container.app, (vcores, memory))
-        sizes[container.app] = (max(vcores, seen[0]), max(memory, seen[1]))
-    return sizes

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from yarn_elastic.messages import Container, Node
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import RESOURCES, CurveArray, align, to_array
-from yarn_elastic.scheduling.demand import DemandModel
+from yarn_elastic.scheduling.demand import DemandModel, NodeCommitments
 
 _NO_REVISIONS = np.zeros(0, dtype=np.int64)
 
@@ -85,6 +85,10 @@ class NodeCache:
         running = snapshot.running
         if running is None:
             running = _group_by_node(snapshot.containers)
+        batch = getattr(model, "node_commitments", None)
+        commitments: NodeCommitments | None = None if batch is None else batch(snapshot)
+        if commitments is not None:
+            return self._take(snapshot, model, running, commitments)
         changed = self._changed_rows(snapshot, model, running)
         if changed is None:
             self._rebuild(snapshot.nodes, model, running)
@@ -105,6 +109,49 @@ class NodeCache:
             tuple(self.ids), tuple(self.racks), tuple(self.partitions),
             self.capacity, self.committed, finish, horizon,
         )
+
+    def _take(
+        self,
+        snapshot: PictureSnapshot,
+        model: DemandModel,
+        running: Mapping[str, tuple[Container, ...]],
+        commitments: NodeCommitments,
+    ) -> NodeColumns:
+        """The columns from a model that gave every node's commitment at once: only the
+        capacities are kept from the last cycle, for the nodes that are the same objects."""
+        nodes = snapshot.nodes
+        same_nodes = len(nodes) == len(self.entries) and all(
+            e.node is n for e, n in zip(self.entries, nodes, strict=True))
+        committed = commitments.committed
+        self.entries = [
+            _NodeEntry(node, running.get(node.id, ()),
+                       self.entries[row].capacity if same_nodes else to_array(node.capacity),
+                       committed[row], ())
+            for row, node in enumerate(nodes)
+        ]
+        own = max((e.capacity.shape[-1] for e in self.entries), default=1)
+        if not same_nodes:
+            self.ids = [n.id for n in nodes]
+            self.racks = [n.rack for n in nodes]
+            self.partitions = [n.partition for n in nodes]
+            self.capacity = (np.stack([align(e.capacity, own) for e in self.entries])
+                             if self.entries else np.zeros((0, RESOURCES, own)))
+        self.with_ends = set()
+        width = max(own, committed.shape[-1])
+        # A kept stack may be wider than this cycle needs; past `own` it only repeats.
+        capacity = self.capacity[:, :, :width] if self.capacity.shape[-1] >= width else \
+            align(self.capacity, width)
+        self.widths = np.full(len(nodes), width, dtype=np.int64)
+        self.capacity, self.committed = capacity, align(committed, width)
+        self.model, self.source = model, snapshot.revision_source
+        self.revisions = (
+            _NO_REVISIONS if snapshot.node_revisions is None
+            else np.array(snapshot.node_revisions, dtype=np.int64)
+        )
+        finish = dict(commitments.finish)
+        horizon = max([width] + [f + 1 for f in finish.values()])
+        return NodeColumns(tuple(self.ids), tuple(self.racks), tuple(self.partitions),
+                           self.capacity, self.committed, finish, horizon)
 
     def _changed_rows(
         self,

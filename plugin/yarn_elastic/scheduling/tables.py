@@ -113,9 +113,10 @@ class TableCache:
     """Work kept between cycles: the node arrays (`NodeCache`) and what each ask needs.
 
     An ask's entry is reused while the picture holds the very same `Ask` and `App` objects
-    (the picture replaces one whenever the shim sends it again), and the demand model and the
-    queue order are the same objects: both answer as pure functions of what they are given,
-    and a demand model that learns is swapped in as a new object.
+    (the picture replaces one whenever the shim sends it again), the queue order is the same,
+    and the demand model is the same object or answers with the very same demand array: a
+    model answers as a pure function of what it is given, and one that learns is swapped in
+    as a new object.
     """
 
     nodes: NodeCache = field(default_factory=NodeCache)
@@ -132,17 +133,25 @@ class TableCache:
         queue_key: QueueKey,
     ) -> list[_AskEntry]:
         """Entries of `asks`, in the queue order."""
-        same = model is self.model and queue_key == self.queue_key
+        same_order = queue_key == self.queue_key
+        same = model is self.model and same_order
         if len(self.constraint_ids) > 2 * len(asks) + 1000:
             # Strict locality lists come and go; start the numbering (and entries) afresh.
-            self.constraint_ids, same = {}, False
-        previous = self.asks if same else {}
+            self.constraint_ids, same, same_order = {}, False, False
+        previous = self.asks if same_order else {}
         entries = []
         for ask in asks:
             app = apps.get(ask.app)
             entry = previous.get(ask.key)
-            if entry is None or entry.ask is not ask or entry.app is not app:
+            demand = None
+            if entry is not None and not same and entry.ask is ask and entry.app is app:
+                # A new model (curves are re-made every cycle) may still give the very same
+                # array for the ask: then nothing of the entry changed.
                 demand = model.ask_demand(ask, app)
+                if demand is not entry.demand:
+                    entry = None
+            if entry is None or entry.ask is not ask or entry.app is not app:
+                demand = model.ask_demand(ask, app) if demand is None else demand
                 constraint = _constraint_of(ask)
                 constraint_id = self.constraint_ids.setdefault(
                     constraint, len(self.constraint_ids)

@@ -40,7 +40,7 @@ from yarn_elastic.prediction.signature import JobSignature, make_signature
 from yarn_elastic.prediction.xgb_curves import CurveModel, train
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy, schedule
-from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
+from yarn_elastic.scheduling.elastic import ElasticCache, ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.resize import (
     Resize,
     ResizeRules,
@@ -100,6 +100,7 @@ class ElasticScheduler:
         self._largest = np.full(4, np.inf)
         self.bumped: set[tuple[str, str]] = set()  # (job name, role) killed for memory
         self.timer = Timer()
+        self.cache = ElasticCache()  # sized bands and ask curves, between cycles
 
     # -- learning ------------------------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class ElasticScheduler:
             measured = {c.id: c.measured_memory_mb for c in view.running
                         if c.measured_memory_mb is not None}
             demand = ElasticDemand(snapshot, _RoleBands(self, view), self.rules, measured,
-                                   largest_node=self._largest)
+                                   largest_node=self._largest, cache=self.cache)
             resizes = [Resize(r.container, float(r.vcores), float(r.memory_mb), r.reason)
                        for r in demand.resizes()]
             if not view.pending:
