@@ -38,9 +38,10 @@ from yarn_elastic.messages import App, CycleReply, decode_request, encode_reply
 from yarn_elastic.picture import ClusterPicture
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy
-from yarn_elastic.scheduling.elastic import ElasticCache, ElasticDemand, elastic_policy
+from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.framework import CycleInput
 from yarn_elastic.scheduling.minfrag import decide
+from yarn_elastic.scheduling.running_table import ElasticCache
 from yarn_elastic.scheduling.tables import TableCache, build_tables
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "core_only.json"

@@ -38,13 +38,13 @@ from yarn_elastic.picture import ClusterPicture, FinishedApp, PictureSnapshot
 from yarn_elastic.scheduling import Policy, schedule
 from yarn_elastic.scheduling.elastic import (
     BandLookup,
-    ElasticCache,
     ElasticDemand,
     elastic_policy,
     role_of,
 )
 from yarn_elastic.scheduling.explain import explain_container
 from yarn_elastic.scheduling.resize import ResizeRules
+from yarn_elastic.scheduling.running_table import ElasticCache
 from yarn_elastic.scheduling.tables import TableCache
 
 LOG = logging.getLogger(__name__)

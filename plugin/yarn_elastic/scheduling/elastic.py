@@ -37,6 +37,7 @@ from yarn_elastic.messages import App, Ask, Container, Resize, is_am_container
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.prediction.runs import hold
 from yarn_elastic.resources import CurveArray, to_array
+from yarn_elastic.scheduling import band_arrays as ba
 from yarn_elastic.scheduling import running_table as rt
 from yarn_elastic.scheduling.demand import CurveDemandModel, NodeCommitments
 from yarn_elastic.scheduling.framework import Policy
@@ -85,31 +86,6 @@ class NoBands:
 
 
 @dataclass
-class ElasticCache:
-    """What `ElasticDemand` keeps between cycles: the running containers' per-node arrays,
-    and each band as sized for a request (and as an ask's curve), kept while the band lookup
-    answers with the very same array (it does until a run of the job is learnt)."""
-
-    running: rt.RunningCache = field(default_factory=rt.RunningCache)
-    sized: dict[tuple[object, ...], tuple[CurveArray, CurveArray]] = field(
-        default_factory=dict)
-    asks: dict[tuple[object, ...], tuple[CurveArray, CurveArray]] = field(
-        default_factory=dict)
-
-    def remembered(self, memo: dict[tuple[object, ...], tuple[CurveArray, CurveArray]],
-                   band: CurveArray, key: tuple[object, ...]) -> CurveArray | None:
-        kept = memo.get((id(band), key))
-        return kept[1] if kept is not None and kept[0] is band else None
-
-    def remember(self, memo: dict[tuple[object, ...], tuple[CurveArray, CurveArray]],
-                 band: CurveArray, key: tuple[object, ...], value: CurveArray) -> CurveArray:
-        if len(memo) > 20_000:
-            memo.clear()
-        memo[(id(band), key)] = (band, value)
-        return value
-
-
-@dataclass
 class ElasticDemand:
     """The `CurveSource` of one cycle, with the resizes it decided."""
 
@@ -119,9 +95,9 @@ class ElasticDemand:
     measured_memory_mb: Mapping[str, float] = field(default_factory=dict)
     largest_node: CurveArray | None = None  # (4,): disk and network are capped at it
     over_plan_margin: float = 0.10
-    cache: ElasticCache = field(default_factory=ElasticCache)
+    cache: rt.ElasticCache = field(default_factory=rt.ElasticCache)
     _table: rt.RunningTable | None = field(default=None, init=False, repr=False)
-    _bands: rt.Bands | None = field(default=None, init=False, repr=False)
+    _bands: ba.Bands | None = field(default=None, init=False, repr=False)
     _size: np.ndarray | None = field(default=None, init=False, repr=False)
     _ahead: np.ndarray | None = field(default=None, init=False, repr=False)
     _row: dict[str, int] | None = field(default=None, init=False, repr=False)
@@ -146,10 +122,10 @@ class ElasticDemand:
         table = rt.running_table(snapshot, self.cache.running)
         bands = self._bands_of(table)
         measured = rt.measured_column(table.containers, self.measured_memory_mb)
-        ahead = rt.band_ahead_all(bands, self.rules.lead_slots)
-        target, why = rt.target_sizes(ahead, table.allocated, table.request, measured,
+        ahead = ba.band_ahead_all(bands, self.rules.lead_slots)
+        target, why = ba.target_sizes(ahead, table.allocated, table.request, measured,
                                       self.rules)
-        changing = rt.resizing(target, table.allocated, table.request, self.rules)
+        changing = ba.resizing(target, table.allocated, table.request, self.rules)
         changing &= bands.predicted
         self._table, self._bands, self._ahead = table, bands, ahead
         self._size = np.where(changing[:, None], target, table.allocated)
@@ -158,7 +134,7 @@ class ElasticDemand:
                    for row in np.flatnonzero(changing)]
         self._resizes = tuple(sorted(resizes, key=lambda r: r.container))
 
-    def _bands_of(self, table: rt.RunningTable) -> rt.Bands:
+    def _bands_of(self, table: rt.RunningTable) -> ba.Bands:
         """Each container's curve: its job role's band sized for its request, or its RM
         allocation where there is no band; one lookup per (application, role, request)."""
         snapshot, running = self.snapshot, self.cache.running
@@ -182,10 +158,10 @@ class ElasticDemand:
         flats, flat_of_row = np.unique(table.flat_key[~predicted], return_inverse=True)
         row[~predicted] = len(curves) + flat_of_row.reshape(-1)
         curves.extend(running.flat_curves[k] for k in flats.tolist())
-        stacked, slots = rt.stacked(curves)
+        stacked, slots = ba.stacked(curves)
         slot_ms = max(snapshot.slot_ms, 1)
         position = np.maximum(0, (snapshot.now_ms - table.start_ms) // slot_ms)
-        return rt.Bands(stacked, slots, row, predicted, position)
+        return ba.Bands(stacked, slots, row, predicted, position)
 
     def _resize(self, row: int, target: np.ndarray, why: int, measured: float) -> Resize:
         assert self._table is not None
@@ -209,7 +185,7 @@ class ElasticDemand:
             sized[2:] = np.minimum(sized[2:], self.largest_node[2:, None])
         return self.cache.remember(self.cache.sized, band, key, sized)
 
-    def _nodes_over_plan(self, table: rt.RunningTable, bands: rt.Bands,
+    def _nodes_over_plan(self, table: rt.RunningTable, bands: ba.Bands,
                          measured: np.ndarray) -> frozenset[str]:
         """Nodes whose predicted containers the agents measured above their bands by more
         than the margin: a prediction went wrong there, so nothing new is placed on them
@@ -237,11 +213,11 @@ class ElasticDemand:
             assert table is not None and bands is not None
             assert self._size is not None and self._ahead is not None
             ends = bands.predicted & ~table.am
-            values = rt.remaining_curves(bands, ends, self._size, self._ahead,
+            values = ba.remaining_curves(bands, ends, self._size, self._ahead,
                                          self.rules.lead_slots)
-            finish = rt.node_finishes(values, ends, bands, table.start_ms, table.node_row,
-                                      rt.curve_finishes_of(bands), now_ms, slot_ms)
-            self._commitments = NodeCommitments(rt.node_sums(values, table.counts), finish)
+            finish = ba.node_finishes(values, ends, bands, table.start_ms, table.node_row,
+                                      ba.curve_finishes_of(bands), now_ms, slot_ms)
+            self._commitments = NodeCommitments(ba.node_sums(values, table.counts), finish)
         return self._commitments
 
     def resizes(self) -> tuple[Resize, ...]:

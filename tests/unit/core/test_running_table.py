@@ -1,6 +1,6 @@
-"""The elastic demand's array kernels (`running_table`) against the per-container reference:
-`resize.plan_resizes`, `committed_curve` through `CurveDemandModel.node_committed`, and the
-node cache's earliest finish, on random clusters."""
+"""The elastic demand's array kernels (`band_arrays`, over `running_table`) against the
+per-container reference: `resize.plan_resizes`, `committed_curve` through
+`CurveDemandModel.node_committed`, and the node cache's earliest finish, on random clusters."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from yarn_elastic.messages import App, Container, flat
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import CurveArray, align, to_array
 from yarn_elastic.scheduling.demand import CurveDemandModel
-from yarn_elastic.scheduling.elastic import ElasticCache, ElasticDemand, role_of
+from yarn_elastic.scheduling.elastic import ElasticDemand, role_of
 from yarn_elastic.scheduling.node_cache import _earliest_finish
 from yarn_elastic.scheduling.resize import ResizeRules, RunningSize, plan_resizes
+from yarn_elastic.scheduling.running_table import ElasticCache
 
 RULES = (ResizeRules(), ResizeRules(lead_slots=3, memory_step_mb=512, min_change=0.2),
          ResizeRules(lead_slots=0, vcores_step=0.5, memory_step_mb=1.0))

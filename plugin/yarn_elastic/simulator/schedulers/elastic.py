@@ -40,12 +40,13 @@ from yarn_elastic.prediction.signature import JobSignature, make_signature
 from yarn_elastic.prediction.xgb_curves import CurveModel, train
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy, schedule
-from yarn_elastic.scheduling.elastic import ElasticCache, ElasticDemand, elastic_policy
+from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.resize import (
     Resize,
     ResizeRules,
     yarn_sized,
 )
+from yarn_elastic.scheduling.running_table import ElasticCache
 from yarn_elastic.simulator.model import AppSpec, RoleSpec, Workload
 from yarn_elastic.simulator.schedulers.base import (
     Allocation,
