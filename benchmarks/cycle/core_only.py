@@ -15,7 +15,10 @@ entry point calls. Prints p50 / p99 per node count. `--parts` times each step of
 on its own (`--cpu`: in CPU time, steadier than wall time on a shared machine). With
 `--curves predicted` each cycle places and resizes as the live core does once every job has a
 band (`ElasticDemand` and `elastic_policy`): every app's roles get a 20-slot band (CPU at 60 %
-of the size, memory rising from 30 % to 80 %), so the general, curve-aware path decides.
+of the size, memory rising from 30 % to 80 %), so the general, curve-aware path decides. Its
+resizes are applied as the shim would (the containers come back in the next delta at their new
+size and version), and the first WARMUP_CYCLES deltas, which resize nearly everything, are
+not timed.
 Figures go to benchmarks/results/core_only.json under the mode's key.
 """
 
@@ -27,14 +30,14 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from yarn_elastic.endpoint.service import CoreService, freeze_long_lived
-from yarn_elastic.messages import App, CycleReply, decode_request, encode_reply
+from yarn_elastic.messages import App, CycleReply, Resize, decode_request, encode_reply
 from yarn_elastic.picture import ClusterPicture
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import Policy, minfrag_policy
@@ -71,6 +74,7 @@ class SyntheticCluster:
     asks: dict[str, dict[str, Any]] = field(default_factory=dict)
     apps: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 0
+    resized: set[str] = field(default_factory=set)  # containers to send in the next delta
 
     def __post_init__(self) -> None:
         for a in range(APPS):
@@ -156,8 +160,26 @@ class SyntheticCluster:
             asks=list(self.asks.values()), containers=list(self.containers.values()),
         )
 
+    def resize(self, resizes: Sequence[Resize]) -> None:
+        """What the shim and the RM do with a cycle's resizes: each container takes its new
+        size and version, and it and its node go out in the next delta."""
+        for resize in resizes:
+            container = self.containers.get(resize.container)
+            if container is None or container.get("version", 0) != resize.version:
+                continue  # the shim refuses a stale resize
+            old_cpu, old_mem = container["allocated"][0][0], container["allocated"][1][0]
+            self.containers[resize.container] = {
+                **container, "allocated": _flat(resize.vcores, resize.memory_mb),
+                "request": container.get("request", container["allocated"]),
+                "version": container.get("version", 0) + 1,
+            }
+            self._add_used(container["node"], resize.vcores - old_cpu,
+                           resize.memory_mb - old_mem)
+            self.resized.add(resize.container)
+
     def delta(self) -> bytes:
         self.now_ms += SLOT_MS
+        resized, self.resized = self.resized, set()
         changed = self.rng.sample(sorted(self.nodes), max(1, self.n_nodes // 100))
         started, finished = [], []
         for node_id in changed:
@@ -171,9 +193,11 @@ class SyntheticCluster:
         gone = self.rng.sample(sorted(self.asks), ASKS // 50)
         asks = [{**self.asks.pop(key), "count": 0} for key in gone]
         asks += [self._new_ask() for _ in gone]
+        resized_now = [self.containers[c] for c in sorted(resized) if c in self.containers]
+        touched = sorted(set(changed) | {c["node"] for c in resized_now})
         return self._message(
-            "delta", nodes=[self.nodes[n] for n in changed], asks=asks, containers=started,
-            removed_containers=finished,
+            "delta", nodes=[self.nodes[n] for n in touched], asks=asks,
+            containers=started + resized_now, removed_containers=finished,
         )
 
 
@@ -206,6 +230,7 @@ def measure(n_nodes: int, fulls: int, deltas: int) -> dict[str, Any]:
 
 
 PARTS = ("decode", "apply", "snapshot", "tables", "decide", "encode")
+WARMUP_CYCLES = 3
 BAND_SLOTS = 20
 
 
@@ -268,7 +293,10 @@ def measure_parts(
     build_tables(first, placing.demand_model, placing.queue_sort.key, cache)
     freeze_long_lived()  # as CoreService does after a full cycle
     samples: dict[str, list[float]] = {part: [] for part in PARTS + ("total",)}
-    for _ in range(deltas):
+    # With bands, the first cycles resize nearly every running container; the shim applies
+    # them (`SyntheticCluster.resize`), and the cycles after those are the steady state.
+    warmup = WARMUP_CYCLES if predicted else 0
+    for cycle in range(warmup + deltas):
         message = cluster.delta()
         marks = [clock()]
         request = decode_request(message)
@@ -286,6 +314,9 @@ def measure_parts(
                            resizes=decision.resizes)
         encode_reply(reply, time.perf_counter())
         marks.append(clock())
+        cluster.resize(decision.resizes)
+        if cycle < warmup:
+            continue
         for part, begin, end in zip(PARTS, marks[:-1], marks[1:], strict=True):
             samples[part].append((end - begin) * 1000.0)
         samples["total"].append((marks[-1] - marks[0]) * 1000.0)

@@ -102,9 +102,12 @@ def remaining_curves(bands: Bands, ends: BoolArray, size: FloatArray, ahead: Flo
     width = int(own.max(initial=1)) + 1
     t = np.arange(width)[None, :]
     columns = np.minimum(bands.position[:, None] + t, bands.curves.shape[2] - 1)
-    values: FloatArray = bands.curves[
-        bands.row[:, None, None], np.arange(RESOURCES)[None, :, None], columns[:, None, :]
-    ]  # (M, 4, T)
+    # One flat gather (a 1-D take is several times faster than broadcast fancy indexing):
+    # element (m, r, t) is curves[row[m], r, column[m, t]].
+    slots = bands.curves.shape[2]
+    base = (bands.row * RESOURCES)[:, None] + np.arange(RESOURCES)[None, :]  # (M, 4)
+    index = base[:, :, None] * slots + columns[:, None, :]
+    values: FloatArray = np.take(bands.curves.reshape(-1), index)  # (M, 4, T)
     last = (own - 1)[:, None]
     for dim in (CPU, MEMORY):
         off_band = size[:, dim] > ahead[:, dim] + 1e-9
@@ -113,7 +116,7 @@ def remaining_curves(bands: Bands, ends: BoolArray, size: FloatArray, ahead: Flo
         np.maximum(values[:, dim, :], np.where(floored, size[:, dim, None], 0.0),
                    out=values[:, dim, :])
     ended = ends[:, None] & (t >= own[:, None])  # (M, T)
-    values[np.broadcast_to(ended[:, None, :], values.shape)] = 0.0
+    np.copyto(values, 0.0, where=ended[:, None, :])
     return values
 
 
