@@ -19,7 +19,12 @@ from pathlib import Path
 from types import FrameType
 
 from yarn_elastic.devcluster.applications import ApplicationError
-from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster, new_run_dir
+from yarn_elastic.devcluster.cluster import (
+    ClusterStartError,
+    LocalCluster,
+    SourceCheckoutRequired,
+    new_run_dir,
+)
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.elastic import (
     CoreSetup,
@@ -87,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
         scheduler_class=args.scheduler_class,
         rm_extra_classpath=tuple(p.resolve() for p in args.rm_classpath),
     )
-    run_dir = args.run_dir.resolve() if args.run_dir else new_run_dir("demo")
+    try:
+        run_dir = args.run_dir.resolve() if args.run_dir else new_run_dir("demo")
+    except SourceCheckoutRequired as exc:
+        print(f"yarn-elastic demo: {exc}", file=sys.stderr)
+        return 2
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         core: CoreSetup | None = None

@@ -33,9 +33,23 @@ class ClusterStartError(RuntimeError):
     pass
 
 
+class SourceCheckoutRequired(ClusterStartError):
+    pass
+
+
 def project_root() -> Path:
-    """The checkout this package runs from (an editable install), for conf/ and build/."""
-    return Path(__file__).resolve().parents[3]
+    """The source checkout the dev cluster runs from, for conf/, build/hadoop and the shim jar:
+    $YARN_ELASTIC_HOME if set, else the checkout an editable install points into. An
+    installed wheel has none of those, so it is told where to find them, or refused."""
+    home = os.environ.get("YARN_ELASTIC_HOME")
+    root = Path(home).expanduser() if home else Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").is_file() and (root / "java-shim").is_dir():
+        return root
+    where = f"YARN_ELASTIC_HOME={home} is not" if home else "this installation is not in"
+    raise SourceCheckoutRequired(
+        f"the dev cluster (yarn-elastic demo, the integration tests) runs from a yarn-elastic"
+        f" source checkout, for its conf/, build/hadoop and shim jar, and {where} one: run"
+        f" `make demo` in a checkout, or set YARN_ELASTIC_HOME to one")
 
 
 def default_hadoop_lib() -> Path:
