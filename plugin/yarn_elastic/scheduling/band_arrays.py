@@ -99,7 +99,9 @@ def remaining_curves(bands: Bands, ends: BoolArray, size: FloatArray, ahead: Flo
     its band), an executor ending after its predicted life; columns past a container's own
     end repeat its last value (0 once an executor ends)."""
     own = np.maximum(bands.slots[bands.row], bands.position + 1) - bands.position
-    width = int(own.max(initial=1)) + 1
+    # As wide as the widest per-container curve of the reference: an executor's ends with a
+    # zero column, a held curve does not (the tables' horizon follows this width).
+    width = int(np.where(ends, own + 1, own).max(initial=1))
     t = np.arange(width)[None, :]
     columns = np.minimum(bands.position[:, None] + t, bands.curves.shape[2] - 1)
     # One flat gather (a 1-D take is several times faster than broadcast fancy indexing):

@@ -130,9 +130,13 @@ class ElasticDemand:
         self._table, self._bands, self._ahead = table, bands, ahead
         self._size = np.where(changing[:, None], target, table.allocated)
         self._over_plan = self._nodes_over_plan(table, bands, measured)
-        resizes = [self._resize(int(row), target[row], int(why[row]), measured[row])
-                   for row in np.flatnonzero(changing)]
-        self._resizes = tuple(sorted(resizes, key=lambda r: r.container))
+        rows = np.flatnonzero(changing).tolist()
+        if rows:
+            # In the snapshot's order, as the resizes are applied (the table is by node).
+            place = {id(c): i for i, c in enumerate(snapshot.containers)}
+            rows.sort(key=lambda r: place.get(id(table.containers[r]), len(place)))
+        self._resizes = tuple(self._resize(r, target[r], int(why[r]), measured[r])
+                              for r in rows)
 
     def _bands_of(self, table: rt.RunningTable) -> ba.Bands:
         """Each container's curve: its job role's band sized for its request, or its RM
@@ -183,6 +187,7 @@ class ElasticDemand:
         sized = yarn_sized(np.maximum(curve, 0.0), request, self.rules)
         if self.largest_node is not None:
             sized[2:] = np.minimum(sized[2:], self.largest_node[2:, None])
+        sized.setflags(write=False)  # shared by every container and ask of this band and size
         return self.cache.remember(self.cache.sized, band, key, sized)
 
     def _nodes_over_plan(self, table: rt.RunningTable, bands: ba.Bands,
@@ -258,8 +263,9 @@ class ElasticDemand:
         kept = self.cache.remembered(self.cache.asks, band, key)
         if kept is not None:
             return kept
-        curve = self._sized(band, request)
-        curve = hold(curve, max(curve.shape[1], self.rules.lead_slots + 1))
+        sized = self._sized(band, request)
+        # A copy: the sized band is shared (remembered, read only) and `hold` may return a view.
+        curve = hold(sized, max(sized.shape[1], self.rules.lead_slots + 1)).copy()
         # The RM allocates the request; the first resize comes after the core sees it run.
         window = slice(0, self.rules.lead_slots + 1)
         curve[CPU, window] = np.maximum(curve[CPU, window], request[0])

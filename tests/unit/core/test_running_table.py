@@ -171,3 +171,28 @@ def test_a_different_snapshot_gets_no_commitments_from_the_arrays() -> None:
     assert demand.node_commitments(other, NOW_MS, SLOT_MS) is None
     assert demand.node_commitments(snap, NOW_MS + SLOT_MS, SLOT_MS) is None
     assert to_array(flat(1, 1)).shape == (4, 1)
+
+
+def test_an_asks_curve_leaves_the_shared_sized_band_alone() -> None:
+    # An ask is counted at its request over the lead window; its curve starts from the same
+    # remembered band its app's running containers are sized from. Writing the request into
+    # that band in place once made the next cycle's containers look unshrinkable.
+    from core_builders import ask
+    band = np.array([[1.0] * 6, [3000.0, 500, 500, 500, 500, 500], [0.0] * 6, [0.0] * 6])
+
+    class OneBand(RandomBands):
+        def band(self, app: App, role: str, executor_size: tuple[float, float] | None
+                 ) -> CurveArray | None:
+            return band
+
+    running = Container("container_1_1_01_000002", "application_1", "n1", flat(1, 4096),
+                        NOW_MS - 2 * SLOT_MS, request=flat(1, 4096))
+    snap = snapshot([node("n1", flat(16, 32768))], [], apps=[app("application_1")],
+                    containers=[running])
+    bands, cache = OneBand(random.Random(0)), ElasticCache()
+    first = ElasticDemand(snap, bands, ResizeRules(), cache=cache)
+    assert first.for_ask(ask("application_1", flat(1, 4096)), snap.apps["application_1"]) \
+        is not None
+    again = ElasticDemand(snap, bands, ResizeRules(), cache=cache)
+    fresh = ElasticDemand(snap, bands, ResizeRules())
+    assert again.resizes() == fresh.resizes() != ()

@@ -71,8 +71,12 @@ public class ContainerResizeTest {
 
   /** An AM whose app has one running 2 GB task container, placed through the core's plan. */
   private MockAM amWithRunningContainer() throws Exception {
+    return amWithRunningContainer(GB);
+  }
+
+  private MockAM amWithRunningContainer(long amMb) throws Exception {
     RMApp app = MockRMAppSubmitter.submit(rm,
-        MockRMAppSubmissionData.Builder.createWithMemory((int) GB, rm).build());
+        MockRMAppSubmissionData.Builder.createWithMemory((int) amMb, rm).build());
     MockAM am = AllocationThroughputBenchmark.launchAm(rm, app, Collections.singletonList(nm));
     am.allocate("*", (int) (2 * GB), 1, Collections.<ContainerId>emptyList());
     List<Container> got = waitForAllocation(am);
@@ -280,6 +284,65 @@ public class ContainerResizeTest {
   }
 
   /** The core shrinks the 2 GB container to 1 GB, waits for it, then asks for 2 GB again. */
+  /**
+   * Two containers of one application on one node, grown in the same cycle: both increases
+   * must be granted (seen on the dev cluster: the second waited until a container ended).
+   */
+  @Test
+  public void twoIncreasesOfOneAppOnOneNodeAreBothGranted() throws Exception {
+    MockAM am = amWithRunningContainer();
+    am.allocate("*", (int) (2 * GB), 1, Collections.<ContainerId>emptyList());
+    ContainerId second = waitForAllocation(am).get(0).getId();
+    nm.nodeHeartbeat(am.getApplicationAttemptId(), second.getContainerId(),
+        ContainerState.RUNNING);
+    rm.waitForState(nm, second, RMContainerState.RUNNING);
+    ContainerId first = task(am);
+    for (ContainerId id : new ContainerId[] {first, second}) {
+      core.resize(id.toString(), 0, 1, GB);
+      waitForSize(am, id, GB, new java.util.ArrayList<Container>());
+    }
+    for (ContainerId id : new ContainerId[] {first, second}) {
+      core.resize(id.toString(), scheduler.getRMContainer(id).getContainer().getVersion(), 1,
+          2 * GB);
+    }
+    waitForSizes(am, first, 2 * GB, second, 2 * GB);
+  }
+
+  /** Heartbeats the node and the AM until both containers have their sizes. */
+  private void waitForSizes(MockAM am, ContainerId a, long aMb, ContainerId b, long bMb)
+      throws Exception {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (sizeOf(a).getMemorySize() != aMb || sizeOf(b).getMemorySize() != bMb) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("not both resized: " + a + " " + sizeOf(a) + " (want " + aMb
+            + "), " + b + " " + sizeOf(b) + " (want " + bMb + ")");
+      }
+      nm.nodeHeartbeat(true);
+      rm.drainEvents();
+      am.allocate(Collections.emptyList(), Collections.<ContainerId>emptyList());
+      rm.drainEvents();
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  public void theAmsAndATasksIncreasesOnOneNodeAreBothGranted() throws Exception {
+    MockAM am = amWithRunningContainer(2 * GB);
+    ContainerId master = ContainerId.newContainerId(am.getApplicationAttemptId(), 1);
+    nm.nodeHeartbeat(am.getApplicationAttemptId(), 1, ContainerState.RUNNING);
+    rm.waitForState(nm, master, RMContainerState.RUNNING);
+    ContainerId first = task(am);
+    core.resize(master.toString(), 0, 1, GB);
+    waitForSizes(am, master, GB, first, 2 * GB);
+    core.resize(first.toString(), 0, 1, GB);
+    waitForSizes(am, master, GB, first, GB);
+    for (ContainerId id : new ContainerId[] {master, first}) {
+      core.resize(id.toString(), scheduler.getRMContainer(id).getContainer().getVersion(), 1,
+          2 * GB);
+    }
+    waitForSizes(am, master, 2 * GB, first, 2 * GB);
+  }
+
   private void shrinkThenGrow(MockAM am, ContainerId id) throws Exception {
     core.resize(id.toString(), 0, 1, GB);
     waitForSize(am, id, GB, new java.util.ArrayList<Container>());
