@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from yarn_elastic.resources import RESOURCES, CurveArray, finish_slot
+from yarn_elastic.resources import RESOURCES, CurveArray
 from yarn_elastic.scheduling.resize import CPU, MEMORY, ResizeRules, steps_up
 from yarn_elastic.scheduling.running_table import BoolArray, FloatArray, IntArray
 
@@ -152,14 +152,13 @@ def node_finishes(values: FloatArray, ends: BoolArray, bands: Bands, start_ms: I
     return dict(zip(rows.tolist(), earliest[rows].tolist(), strict=True))
 
 
-def curve_finishes(curves: Sequence[CurveArray]) -> IntArray:
-    """(B,) `finish_slot` of each curve, -1 for one that never ends."""
-    found = (finish_slot(c) for c in curves)
-    return np.array([-1 if f is None else f for f in found], dtype=np.int64)
-
-
 def curve_finishes_of(bands: Bands) -> IntArray:
-    """(B,) `finish_slot` of each curve of `bands` over its own slots, -1 for one that never
-    ends."""
-    return curve_finishes([bands.curves[b, :, : bands.slots[b]]
-                           for b in range(len(bands.slots))])
+    """(B,) `resources.finish_slot` of each curve over its own slots, -1 for one that never
+    ends (its last column is not all zero)."""
+    curves, slots = bands.curves, bands.slots
+    width = curves.shape[2]
+    busy = np.any(curves != 0, axis=1) & (np.arange(width)[None, :] < slots[:, None])
+    holds = busy[np.arange(len(slots)), slots - 1]
+    last_busy = width - 1 - np.argmax(busy[:, ::-1], axis=1)
+    found: IntArray = np.where(holds, -1, np.where(busy.any(axis=1), last_busy + 1, 0))
+    return found

@@ -11,9 +11,47 @@ score (see `Tables.scored`), is left out of the max.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from yarn_elastic.scheduling.tables import BoolArray, FloatArray, IntArray
+
+
+@dataclass(frozen=True)
+class DrrColumns:
+    """What theta reads of a node and the candidates for one node finish: each candidate's
+    t*, its demand's integral up to it, and the capacity's. Only a placement that brings the
+    node's finish forward changes them, so a packer may keep them between its turns."""
+
+    t_star: IntArray  # (U,)
+    at_horizon: bool  # every t* is H: one column for everyone
+    demand_at: FloatArray  # (U, 4)
+    total: FloatArray  # (U, 4)
+
+
+def drr_columns(cum_capacity: FloatArray, node_finish: int, cum_demand: FloatArray,
+                candidate_finish: IntArray) -> DrrColumns:
+    horizon = cum_capacity.shape[-1] - 1
+    t_star = np.clip(np.minimum(candidate_finish, node_finish), 1, horizon)
+    if np.all(t_star == horizon):
+        # The usual case (flat curves, nothing predicted to end): one column for everyone.
+        demand_at = cum_demand[:, :, horizon]
+        return DrrColumns(t_star, True, demand_at,
+                          np.broadcast_to(cum_capacity[:, horizon], demand_at.shape))
+    return DrrColumns(t_star, False, cum_demand[np.arange(len(t_star)), :, t_star],
+                      cum_capacity[:, t_star].T)
+
+
+def drr_scores(columns: DrrColumns, cum_available: FloatArray, scored: BoolArray
+               ) -> FloatArray:
+    """theta for every candidate on a node whose available curve's prefix integral is
+    `cum_available` (4, H + 1)."""
+    if columns.at_horizon:
+        remaining = cum_available[:, cum_available.shape[-1] - 1] - columns.demand_at
+    else:
+        remaining = cum_available[:, columns.t_star].T - columns.demand_at
+    return max_ratio(remaining, columns.total, scored)
 
 
 def drr_after_placement(
@@ -30,16 +68,8 @@ def drr_after_placement(
     cum_demand: (U, 4, H + 1); candidate_finish: (U,) slots, H when the demand never ends;
     scored: (4,) the resources that take part in the max.
     """
-    horizon = cum_available.shape[-1] - 1
-    t_star = np.clip(np.minimum(candidate_finish, node_finish), 1, horizon)
-    if np.all(t_star == horizon):
-        # The usual case (flat curves, nothing predicted to end): one column for everyone.
-        remaining = cum_available[:, horizon] - cum_demand[:, :, horizon]
-        total = np.broadcast_to(cum_capacity[:, horizon], remaining.shape)
-    else:
-        remaining = cum_available[:, t_star].T - cum_demand[np.arange(len(t_star)), :, t_star]
-        total = cum_capacity[:, t_star].T
-    return max_ratio(remaining, total, scored)
+    columns = drr_columns(cum_capacity, node_finish, cum_demand, candidate_finish)
+    return drr_scores(columns, cum_available, scored)
 
 
 def node_drr(

@@ -14,7 +14,7 @@ import numpy as np
 
 from yarn_elastic.messages import Placement, Resize
 from yarn_elastic.picture import PictureSnapshot
-from yarn_elastic.scheduling import flat
+from yarn_elastic.scheduling import curve_pack, flat
 from yarn_elastic.scheduling.framework import (
     CycleInput,
     CycleProgress,
@@ -56,8 +56,8 @@ def schedule(
     one_at_a_time: bool = False,
     cache: TableCache | None = None,
 ) -> SchedulingDecision:
-    """The plan for one cycle. `one_at_a_time` forces the general loop even where the flat
-    packer applies (the two decide the same; tests compare them). A `cache` kept between
+    """The plan for one cycle. `one_at_a_time` forces the general loop even where the flat or
+    the curve packer applies (they decide the same; tests compare them). A `cache` kept between
     cycles saves rebuilding the arrays of nodes that did not change; it never changes the plan.
     """
     started = time.perf_counter()
@@ -72,6 +72,8 @@ def decide(
     order = policy.node_order.order(nodes, cycle.tables.scored)
     if not one_at_a_time and flat.applies(policy, cycle):
         plan, visited = flat.pack(cycle, order, _static_table(cycle, policy))
+    elif not one_at_a_time and curve_pack.applies(policy):
+        plan, visited = curve_pack.pack(cycle, order, curve_pack.static_table(cycle, policy))
     else:
         plan, visited = _pack_one_at_a_time(cycle, policy, order)
     asks, ids = candidates.asks, nodes.ids

@@ -120,22 +120,35 @@ class NodeCache:
         """The columns from a model that gave every node's commitment at once: only the
         capacities are kept from the last cycle, for the nodes that are the same objects."""
         nodes = snapshot.nodes
-        same_nodes = len(nodes) == len(self.entries) and all(
-            e.node is n for e, n in zip(self.entries, nodes, strict=True))
         committed = commitments.committed
-        self.entries = [
-            _NodeEntry(node, running.get(node.id, ()),
-                       self.entries[row].capacity if same_nodes else to_array(node.capacity),
-                       committed[row], ())
-            for row, node in enumerate(nodes)
-        ]
-        own = max((e.capacity.shape[-1] for e in self.entries), default=1)
-        if not same_nodes:
+        old = self.entries if len(self.entries) == len(nodes) else None
+        entries, changed = [], []
+        for row, node in enumerate(nodes):
+            kept = None if old is None else old[row]
+            if kept is not None and kept.node is node:
+                capacity = kept.capacity
+            else:
+                capacity = to_array(node.capacity)
+                changed.append(row)
+            entries.append(_NodeEntry(node, running.get(node.id, ()), capacity, committed[row],
+                                      ()))
+        self.entries = entries
+        own = max((e.capacity.shape[-1] for e in entries), default=1)
+        if old is None or self.capacity.shape[0] != len(nodes) or \
+                self.capacity.shape[-1] < own:
             self.ids = [n.id for n in nodes]
             self.racks = [n.rack for n in nodes]
             self.partitions = [n.partition for n in nodes]
-            self.capacity = (np.stack([align(e.capacity, own) for e in self.entries])
-                             if self.entries else np.zeros((0, RESOURCES, own)))
+            self.capacity = (np.stack([align(e.capacity, own) for e in entries]) if entries
+                             else np.zeros((0, RESOURCES, own)))
+        else:
+            # Only the nodes the shim sent again: the kept stack is at least `own` wide.
+            width_kept = self.capacity.shape[-1]
+            for row in changed:
+                node = nodes[row]
+                self.ids[row], self.racks[row] = node.id, node.rack
+                self.partitions[row] = node.partition
+                self.capacity[row] = align(entries[row].capacity, width_kept)
         self.with_ends = set()
         width = max(own, committed.shape[-1])
         # A kept stack may be wider than this cycle needs; past `own` it only repeats.

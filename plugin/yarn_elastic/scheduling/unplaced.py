@@ -52,10 +52,10 @@ class PairTable(Protocol):
 
 
 def pair_tables(filters: Sequence[object], temporary: bool) -> list[PairTable]:
-    return [f for f in filters if _answers_pairs(f) and f.temporary == temporary]
+    return [f for f in filters if answers_pairs(f) and f.temporary == temporary]
 
 
-def _answers_pairs(plugin: object) -> TypeGuard[PairTable]:
+def answers_pairs(plugin: object) -> TypeGuard[PairTable]:
     # A plain attribute test: a runtime-checkable Protocol's isinstance costs milliseconds.
     return callable(getattr(plugin, "table", None)) and hasattr(plugin, "temporary")
 

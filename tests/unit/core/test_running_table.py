@@ -196,3 +196,16 @@ def test_an_asks_curve_leaves_the_shared_sized_band_alone() -> None:
     again = ElasticDemand(snap, bands, ResizeRules(), cache=cache)
     fresh = ElasticDemand(snap, bands, ResizeRules())
     assert again.resizes() == fresh.resizes() != ()
+
+
+def test_the_curves_finish_where_finish_slot_says() -> None:
+    from yarn_elastic.resources import finish_slot
+    from yarn_elastic.scheduling import band_arrays as ba
+    rng = np.random.default_rng(5)
+    curves = [rng.choice([0.0, 0.0, 1.5], size=(4, int(rng.integers(1, 7))))
+              for _ in range(300)]
+    stacked, slots = ba.stacked(curves)
+    bands = ba.Bands(stacked, slots, np.arange(len(curves)), np.zeros(len(curves), bool),
+                     np.zeros(len(curves), np.int64))
+    expected = [-1 if (f := finish_slot(c)) is None else f for c in curves]
+    assert ba.curve_finishes_of(bands).tolist() == expected
