@@ -97,7 +97,7 @@ def pack(cycle: CycleInput, order: IntArray, allowed_table: BoolArray
     ledger = _Ledger.of(candidates)
     plan = flat.Plan(len(nodes.ids))
     demand, finishes, scored = candidates.demand, candidates.finish, cycle.tables.scored
-    may_fit = _may_fit_any(nodes.available, demand, ledger.active)
+    may_fit = may_fit_any(nodes.available, demand, ledger.active)
     visited = 0
     for node_index in order.tolist():
         if not ledger.active.any():
@@ -131,12 +131,14 @@ def pack(cycle: CycleInput, order: IntArray, allowed_table: BoolArray
             rank, used_up = ledger.take(group)
             plan.add(rank, node_index, float(scores[group]))
             if used_up:
-                may_fit &= _may_fit_any(nodes.available, demand, ledger.active)
+                may_fit &= may_fit_any(nodes.available, demand, ledger.active)
     return plan, visited
 
 
-def _may_fit_any(available: FloatArray, demand: FloatArray, active: BoolArray) -> BoolArray:
-    """`minfrag._may_fit_any`: the element-wise smallest pending demand fits the node."""
+def may_fit_any(available: FloatArray, demand: FloatArray, active: BoolArray) -> BoolArray:
+    """A cheap necessary condition per node: the element-wise smallest pending demand fits.
+
+    Lets a packer skip full nodes without a per-node step; the filters decide for real."""
     if not active.any():
         return np.zeros(len(available), dtype=bool)
     smallest = demand[active].min(axis=0)

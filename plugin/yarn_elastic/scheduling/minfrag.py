@@ -22,12 +22,10 @@ from yarn_elastic.scheduling.framework import (
     Policy,
 )
 from yarn_elastic.scheduling.tables import (
-    FIT_TOLERANCE,
     SCORE_DECIMALS,
     BoolArray,
     CandidateTable,
     IntArray,
-    NodeTable,
     TableCache,
     build_tables,
 )
@@ -113,7 +111,7 @@ def _pack_one_at_a_time(
     heads = [0] * candidates.size  # position of each group's first ask with containers left
     leader = np.array([m[0] for m in candidates.members], dtype=np.int64)
     plan = flat.Plan(len(nodes.ids))
-    may_fit = _may_fit_any(nodes, candidates, progress.active)
+    may_fit = curve_pack.may_fit_any(nodes.available, candidates.demand, progress.active)
     visited = 0
 
     for node_index in order.tolist():
@@ -145,7 +143,8 @@ def _pack_one_at_a_time(
             progress.remaining[rank] -= 1
             if progress.remaining[rank] == 0 and _advance(group, heads, leader, candidates,
                                                          progress):
-                may_fit &= _may_fit_any(nodes, candidates, progress.active)
+                may_fit &= curve_pack.may_fit_any(nodes.available, candidates.demand,
+                                                  progress.active)
     return plan, visited
 
 
@@ -167,15 +166,3 @@ def _advance(
         return True
     leader[group] = members[position]
     return False
-
-
-def _may_fit_any(nodes: NodeTable, candidates: CandidateTable, active: BoolArray) -> BoolArray:
-    """A cheap necessary condition per node: the element-wise smallest pending demand fits.
-
-    Lets the driver skip full nodes without a per-node step; the filters decide for real.
-    """
-    if not active.any():
-        return np.zeros(len(nodes.ids), dtype=bool)
-    smallest = candidates.demand[active].min(axis=0)
-    result: BoolArray = np.all(smallest <= nodes.available + FIT_TOLERANCE, axis=(1, 2))
-    return result
