@@ -45,6 +45,7 @@ from yarn_elastic.scheduling.plugins import AvoidNodes
 from yarn_elastic.scheduling.resize import (
     CPU,
     MEMORY,
+    NO_GROWTH,
     ResizeRules,
     committed_curve,
     yarn_sized,
@@ -122,9 +123,14 @@ class ElasticDemand:
         table = rt.running_table(snapshot, self.cache.running)
         bands = self._bands_of(table)
         measured = rt.measured_column(table.containers, self.measured_memory_mb)
-        ahead = ba.band_ahead_all(bands, self.rules.lead_slots)
-        target, why = ba.target_sizes(ahead, table.allocated, table.request, measured,
+        # A container on no node of the snapshot reads the appended True (row -1).
+        can_grow = np.append(self._nodes_can_grow(), True)[table.node_row]
+        ahead = ba.band_ahead_all(bands, self.rules.lead_slots, np.ones_like(can_grow))
+        wanted = ahead if can_grow.all() else ba.band_ahead_all(
+            bands, self.rules.lead_slots, can_grow)
+        target, why = ba.target_sizes(wanted, table.allocated, table.request, measured,
                                       self.rules)
+        why[(why == 0) & ~can_grow] = 3
         changing = ba.resizing(target, table.allocated, table.request, self.rules)
         changing &= bands.predicted
         self._table, self._bands, self._ahead = table, bands, ahead
@@ -174,9 +180,18 @@ class ElasticDemand:
         reason = (f"band over the next {rules.lead_slots} slot(s)",
                   f"measured RSS {measured:.0f} MB + {rules.memory_margin:.0%}",
                   f"measured RSS {measured:.0f} MB above {rules.grow_at:.0%} of its "
-                  f"{allocated[MEMORY]:.0f} MB: grown to its request before a kill")[why]
+                  f"{allocated[MEMORY]:.0f} MB: grown to its request before a kill",
+                  NO_GROWTH)[why]
         return Resize(container.id, container.version, round(float(target[CPU])),
                       round(float(target[MEMORY])), reason)
+
+    def _nodes_can_grow(self) -> np.ndarray:
+        """(N,) whether each node has at least one minimum allocation (a step of each)
+        unallocated, as CapacityScheduler requires before it tries any request there."""
+        return np.array([
+            n.capacity[CPU][0] - n.allocated[CPU][0] >= self.rules.vcores_step - 1e-9
+            and n.capacity[MEMORY][0] - n.allocated[MEMORY][0] >= self.rules.memory_step_mb - 1e-9
+            for n in self.snapshot.nodes], dtype=bool)
 
     def _sized(self, band: CurveArray, request: tuple[float, float]) -> CurveArray:
         key = (request, self._memo_key)

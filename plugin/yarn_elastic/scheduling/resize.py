@@ -7,7 +7,12 @@ vcores and memory only, so a target is those two. The rules, in order:
 
 1. **Ahead of need.** The target covers the band over the next `lead_slots` slots too, so an
    allocation reaches a rise before the container does: a DECREASE reaches the NodeManager
-   in its next heartbeat, an INCREASE needs the RM to find room first.
+   in its next heartbeat, an INCREASE needs the RM to find room first. On a node that could
+   not grant an increase (`can_grow` false: less than one minimum allocation unallocated in
+   some resource, which CapacityScheduler 3.4.1 checks before it tries any request on a node,
+   `allocateContainerOnSingleNode`, so even a memory-only increase never comes), the target
+   covers the band over the rest of the container's life instead: it is shrunk only as far
+   as it will never need to grow back.
 2. **Never below what it uses.** Memory never drops below the last measured RSS plus
    `memory_margin` of it: a band that under-predicts must not take memory away from a
    container that is using it (the OOM loops of downsized JVMs).
@@ -62,6 +67,7 @@ class RunningSize:
     allocated: tuple[float, float]  # vcores, memory MB now
     request: tuple[float, float]  # vcores, memory MB asked for
     measured_memory_mb: float | None = None  # the agent's last RSS, None if not known yet
+    can_grow: bool = True  # its node could grant an increase (see rule 1)
 
 
 @dataclass(frozen=True)
@@ -102,10 +108,23 @@ def band_ahead(band: CurveArray, position: int, lead_slots: int) -> tuple[float,
     return float(window[CPU].max()), float(window[MEMORY].max())
 
 
+def band_for_life(band: CurveArray, position: int) -> tuple[float, float]:
+    """The most vcores and memory the band asks for from `position` to its end (held)."""
+    return band_ahead(band, position, band.shape[1])
+
+
+NO_GROWTH = ("band over the rest of its life (its node has less than one minimum allocation"
+             " unallocated, so it could not grow back)")
+
+
 def target_size(running: RunningSize, rules: ResizeRules) -> tuple[float, float, str]:
     """(vcores, memory MB, why) the container should have from now on."""
-    vcores, memory = band_ahead(running.band, running.position, rules.lead_slots)
-    why = f"band over the next {rules.lead_slots} slot(s)"
+    if running.can_grow:
+        vcores, memory = band_ahead(running.band, running.position, rules.lead_slots)
+        why = f"band over the next {rules.lead_slots} slot(s)"
+    else:
+        vcores, memory = band_for_life(running.band, running.position)
+        why = NO_GROWTH
     measured = running.measured_memory_mb
     if measured is not None:
         floor = measured * (1.0 + rules.memory_margin)

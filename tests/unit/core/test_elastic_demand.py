@@ -285,3 +285,22 @@ def test_requested_curves_turn_the_elastic_demand_off(tmp_path: object) -> None:
     finally:
         for close in closers:
             close()
+
+
+@pytest.mark.parametrize(("node_vcores", "node_mb", "memory", "why"), [
+    # 8 vcores, 8192 MB, one 1-vcore 4096 MB container: room to grow, so the lead window's
+    # 1000 MB -> 1024
+    (8, 8192, 1024, "band over the next"),
+    # 1 vcore, all of it allocated: CapacityScheduler tries no request on the node, so the
+    # container keeps the band's most over the rest of its life, 3000 MB -> 3072
+    (1, 8192, 3072, "could not grow back"),
+    # 8 vcores but 4096 MB, all allocated: the same for want of memory
+    (8, 4096, 3072, "could not grow back"),
+])
+def test_on_a_node_that_cannot_grant_an_increase_it_shrinks_only_to_its_lifes_peak(
+        node_vcores: int, node_mb: int, memory: int, why: str) -> None:
+    container = running(0)
+    snap = snapshot([node("n1", flat(node_vcores, node_mb), flat(1, 4096))], [],
+                    apps=[app("app1")], containers=[container])
+    (resize,) = ElasticDemand(snap, Bands(), RULES).resizes()
+    assert resize.memory_mb == memory and why in resize.reason, resize

@@ -5,6 +5,7 @@ per-container reference: `resize.plan_resizes`, `committed_curve` through
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -65,6 +66,12 @@ def random_cluster(rng: random.Random) -> tuple[PictureSnapshot, dict[str, float
         if rng.random() < 0.6:
             measured[cid] = rng.uniform(0, 1.2 * allocated[1])
     unique = {c.id: c for c in containers}  # an AM id may repeat within an app
+    # The RM's ledger per node: some nodes end up with no vcore (or memory) to grow into.
+    used = {n.id: [0.0, 0.0] for n in nodes}
+    for c in unique.values():
+        used[c.node][0] += c.allocated[0][0]
+        used[c.node][1] += c.allocated[1][0]
+    nodes = [replace(n, allocated=flat(*used[n.id])) for n in nodes]
     return snapshot(nodes, [], apps=apps, containers=list(unique.values())), measured
 
 
@@ -77,6 +84,8 @@ def reference_plan(demand: ElasticDemand, snap: PictureSnapshot, rules: ResizeRu
             v, m = (c.request or c.allocated)[0][0], (c.request or c.allocated)[1][0]
             seen = sizes.get(c.app, (v, m))
             sizes[c.app] = (max(v, seen[0]), max(m, seen[1]))
+    free = {n.id: (n.capacity[0][0] - n.allocated[0][0], n.capacity[1][0] - n.allocated[1][0])
+            for n in snap.nodes}
     running = []
     for c in snap.containers:
         band = demand.bands.band(snap.apps[c.app], role_of(c.id), sizes.get(c.app))
@@ -86,7 +95,9 @@ def reference_plan(demand: ElasticDemand, snap: PictureSnapshot, rules: ResizeRu
                    float((c.request or c.allocated)[1][0]))
         running.append(RunningSize(
             c.id, demand._sized(band, request), max(0, (NOW_MS - c.start_ms) // SLOT_MS),
-            (float(c.allocated[0][0]), float(c.allocated[1][0])), request, measured.get(c.id)))
+            (float(c.allocated[0][0]), float(c.allocated[1][0])), request, measured.get(c.id),
+            can_grow=free[c.node][0] >= rules.vcores_step - 1e-9
+            and free[c.node][1] >= rules.memory_step_mb - 1e-9))
     return [(r.container, round(r.vcores), round(r.memory_mb), r.reason)
             for r in plan_resizes(running, rules)]
 
