@@ -52,22 +52,25 @@ class Bands:
     position: IntArray  # (M,) slots lived
 
 
-def band_ahead_all(bands: Bands, lead_slots: int, can_grow: BoolArray) -> FloatArray:
-    """(M, 2) `resize.band_ahead` of every container that can grow: the most vcores and
-    memory its band asks for from its position to `lead_slots` ahead; for one that cannot,
-    `resize.band_for_life`, the most from its position to the band's end."""
+def band_ahead_all(bands: Bands, lead_slots: int) -> FloatArray:
+    """(M, 2) `resize.band_ahead` of every container: the most vcores and memory its band
+    asks for from its position to `lead_slots` ahead."""
     last = bands.slots[bands.row] - 1
     columns = np.minimum(bands.position[:, None] + np.arange(lead_slots + 1)[None, :],
                          last[:, None])
     window = bands.curves[bands.row[:, None], :2, columns]  # (M, lead + 1, 2)
     ahead: FloatArray = window.max(axis=1)
-    if not can_grow.all():
-        # A suffix maximum per curve: past each one's end the padding repeats its last value.
-        life = np.maximum.accumulate(bands.curves[:, :2, ::-1], axis=2)[:, :, ::-1]
-        rows = np.flatnonzero(~can_grow)
-        start = np.minimum(bands.position[rows], last[rows])
-        ahead[rows] = life[bands.row[rows], :, start]
     return ahead
+
+
+def band_for_life_all(bands: Bands, rows: IntArray) -> FloatArray:
+    """(len(rows), 2) `resize.band_for_life` of the given containers: the most vcores and
+    memory each band asks for from its position to its end."""
+    # A suffix maximum per curve: past each one's end the padding repeats its last value.
+    life = np.maximum.accumulate(bands.curves[:, :2, ::-1], axis=2)[:, :, ::-1]
+    start = np.minimum(bands.position[rows], bands.slots[bands.row[rows]] - 1)
+    found: FloatArray = life[bands.row[rows], :, start]
+    return found
 
 
 def target_sizes(ahead: FloatArray, allocated: FloatArray, request: FloatArray,

@@ -125,9 +125,10 @@ class ElasticDemand:
         measured = rt.measured_column(table.containers, self.measured_memory_mb)
         # A container on no node of the snapshot reads the appended True (row -1).
         can_grow = np.append(self._nodes_can_grow(), True)[table.node_row]
-        ahead = ba.band_ahead_all(bands, self.rules.lead_slots, np.ones_like(can_grow))
-        wanted = ahead if can_grow.all() else ba.band_ahead_all(
-            bands, self.rules.lead_slots, can_grow)
+        ahead = ba.band_ahead_all(bands, self.rules.lead_slots)
+        wanted = ahead.copy()
+        stuck = np.flatnonzero(~can_grow)
+        wanted[stuck] = ba.band_for_life_all(bands, stuck)
         target, why = ba.target_sizes(wanted, table.allocated, table.request, measured,
                                       self.rules)
         why[(why == 0) & ~can_grow] = 3

@@ -23,13 +23,12 @@ from yarn_elastic.scheduling.framework import (
 )
 from yarn_elastic.scheduling.tables import (
     SCORE_DECIMALS,
-    BoolArray,
     CandidateTable,
     IntArray,
     TableCache,
     build_tables,
 )
-from yarn_elastic.scheduling.unplaced import Unplaced, pair_tables, unplaced_asks
+from yarn_elastic.scheduling.unplaced import Unplaced, unplaced_asks
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def decide(
     nodes, candidates = cycle.nodes, cycle.candidates
     order = policy.node_order.order(nodes, cycle.tables.scored)
     if not one_at_a_time and flat.applies(policy, cycle):
-        plan, visited = flat.pack(cycle, order, _static_table(cycle, policy))
+        plan, visited = flat.pack(cycle, order, curve_pack.static_table(cycle, policy))
     elif not one_at_a_time and curve_pack.applies(policy):
         plan, visited = curve_pack.pack(cycle, order, curve_pack.static_table(cycle, policy))
     else:
@@ -85,14 +84,6 @@ def decide(
     elapsed_ms = (time.perf_counter() - started) * 1000.0
     return SchedulingDecision(tuple(placements), policy.name, visited, elapsed_ms, resizes,
                               unplaced)
-
-
-def _static_table(cycle: CycleInput, policy: Policy) -> BoolArray:
-    """(N, U): what every static filter permits, for all nodes at once."""
-    allowed = np.ones((len(cycle.nodes.ids), cycle.candidates.size), dtype=bool)
-    for plugin in pair_tables(policy.filters, temporary=False):
-        allowed &= plugin.table(cycle).T
-    return allowed
 
 
 def _pack_one_at_a_time(
