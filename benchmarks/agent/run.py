@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from yarn_elastic.depository.http import add_routes
+from yarn_elastic.depository.http import add_routes, token_guard
 from yarn_elastic.depository.report import Limits
 from yarn_elastic.depository.service import Depository, DepositoryLimits
 from yarn_elastic.depository.store import UsageStore
@@ -117,7 +117,8 @@ def agent_overhead(tmp: Path, ticks: int) -> dict[str, float]:
         sleepers.append(proc)
     router = Router()
     conf = {"yarn.elastic.depository.path": str(tmp / "core.db")}
-    depository = add_routes(router, conf)
+    guard = token_guard(conf, insecure=True)  # the benchmark measures the agent, not the guard
+    depository = add_routes(router, conf, guard)
     sizes: list[int] = []
 
     def counting(request: Request) -> Response:
@@ -125,7 +126,7 @@ def agent_overhead(tmp: Path, ticks: int) -> dict[str, float]:
         return router.dispatch(request)
 
     outer = Router()
-    outer.add("POST", "/ws/v1/usage/reports", counting)
+    outer.add("POST", "/ws/v1/usage/reports", counting, guard=guard)
     server = HttpServer(outer, "127.0.0.1", 0, 1 << 24)
     server.start()
     conf_dir = tmp / "conf"

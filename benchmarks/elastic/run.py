@@ -101,13 +101,11 @@ def arrivals(apps: int, mean_gap_s: float, seed: int) -> list[tuple[float, int]]
 
 
 def cluster_spec(run_dir: Path, db: Path, elastic: bool, learning: bool) -> tuple[Any, Any]:
-    from yarn_elastic.devcluster.agents import depository_token_properties
     from yarn_elastic.devcluster.elastic import elastic_spec
     from yarn_elastic.devcluster.spec import CAPACITY_SCHEDULER, ClusterSpec, NodeSpec
 
     nodes = tuple(NodeSpec(f"nm{i}", memory_mb=6144, vcores=8) for i in (1, 2, 3))
     properties = {
-        **depository_token_properties(run_dir),
         "yarn.elastic.depository.path": str(db),
         "yarn.elastic.prediction.learn-from-finished-apps": str(learning).lower(),
         "yarn.elastic.prediction.settle-seconds": "5",
@@ -202,16 +200,14 @@ def measured_memory(cluster: Cluster, container_ids: Sequence[str], wall_start: 
     """The agents' RSS of every container summed per second since the start, and each
     executor's peak."""
     import requests
-    from yarn_elastic.devcluster.agents import TOKEN_KEY
     from yarn_elastic.messages import is_am_container
 
-    token = Path(cluster.spec.extra_properties[TOKEN_KEY]).read_text().strip()
     cluster.agents.wait_spools_empty(timeout_seconds=60)
     per_second: dict[int, float] = {}
     peaks = []
     for container in container_ids:
         response = requests.get(f"{cluster.core.http_url}/ws/v1/usage/containers/{container}",
-                                headers={"Authorization": f"Bearer {token}"}, timeout=30)
+                                headers=cluster.core.usage_headers, timeout=30)
         if response.status_code != 200:
             continue
         curve = response.json().get("curve") or []

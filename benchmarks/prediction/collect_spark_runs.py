@@ -251,19 +251,14 @@ def main(argv: list[str] | None = None) -> int:
 def collect(runs: list[PlannedRun], out: Path, header: dict[str, Any],
             args: argparse.Namespace) -> int:
     """Start the cluster and agents, run `runs` one at a time, export each into `out`."""
-    from yarn_elastic.devcluster.agents import (
-        TOKEN_KEY,
-        NodeManagerAgents,
-        depository_token_properties,
-    )
+    from yarn_elastic.devcluster.agents import NodeManagerAgents
     from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
     from yarn_elastic.devcluster.elastic import elastic_spec, wait_for_core_state
     from yarn_elastic.devcluster.spec import ClusterSpec
 
     started = time.monotonic()
     run_dir = new_run_dir("spark-runs")
-    token_props = depository_token_properties(run_dir)
-    spec, core = elastic_spec(ClusterSpec(extra_properties=token_props), run_dir)
+    spec, core = elastic_spec(ClusterSpec(), run_dir)
     print(f"{len(runs)} jobs planned; cluster and logs in {run_dir}", flush=True)
     exported: list[dict[str, Any]] = []
     failed = 0
@@ -271,7 +266,7 @@ def collect(runs: list[PlannedRun], out: Path, header: dict[str, Any],
         wait_for_core_state(cluster, 1, timeout_seconds=120)
         fleet = NodeManagerAgents.start(cluster, core.http_url, interval_ms=args.interval_ms)
         with fleet as agents:
-            token = Path(token_props[TOKEN_KEY]).read_text().strip()
+            token = core.usage_token_file.read_text().strip()
             print(f"cluster up in {time.monotonic() - started:.0f} s", flush=True)
             for number, planned in enumerate(runs, 1):
                 elapsed_min = (time.monotonic() - started) / 60

@@ -81,6 +81,10 @@ class Agent:
         LOG.info("agent on %s: sampling every %.1f s, reporting to %s, spool %s",
                  self.settings.node_id, self.settings.interval_s, self.settings.reports_url,
                  self.settings.spool_dir)
+        if self.settings.token is None:
+            LOG.warning("yarn.elastic.depository.token-file is not set: reports go without a "
+                        "token, and a core started without --insecure refuses them (401); "
+                        "they wait in the spool until the token is set")
         if not any(Path(d).is_dir() for d in self.settings.local_dirs):
             LOG.warning("none of the NodeManager's local dirs %s exists here; containers are "
                         "found by command line, working directory or CONTAINER_ID only, and "

@@ -14,16 +14,10 @@ import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from yarn_elastic.devcluster.agents import (
-    TOKEN_KEY,
-    NodeManagerAgents,
-    depository_token_properties,
-    usage_of_app,
-)
+from yarn_elastic.devcluster.agents import NodeManagerAgents, usage_of_app
 from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.elastic import (
@@ -56,12 +50,11 @@ class Rig:
 @pytest.fixture(scope="module")
 def rig() -> Iterator[Rig]:
     run_dir = new_run_dir("it-agents")
-    token_props = depository_token_properties(run_dir)
-    spec, core = elastic_spec(ClusterSpec(extra_properties=token_props), run_dir)
+    spec, core = elastic_spec(ClusterSpec(), run_dir)
     with LocalCluster.start(spec, run_dir, ready_timeout_seconds=240) as cluster:
         wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
         with NodeManagerAgents.start(cluster, core.http_url, interval_ms=INTERVAL_MS) as agents:
-            token = Path(token_props[TOKEN_KEY]).read_text().strip()
+            token = core.usage_token_file.read_text().strip()
             yield Rig(cluster, core, agents, token)
 
 

@@ -92,13 +92,19 @@ def test_a_shipped_workload_is_written_and_simulated(installed: Installed) -> No
 def core(installed: Installed) -> Iterator[str]:
     conf = installed.work / "conf"
     conf.mkdir(exist_ok=True)
+    tokens = {}
+    for name in ("core", "usage", "estimator"):
+        tokens[name] = installed.work / f"{name}.token"
+        tokens[name].write_text(name[0] * 64 + "\n")
+        tokens[name].chmod(0o600)
+    properties = {"yarn.elastic.depository.path": installed.work / "core.db",
+                  "yarn.elastic.depository.token-file": tokens["usage"],
+                  "yarn.elastic.estimator.token-file": tokens["estimator"]}
     (conf / "yarn-site.xml").write_text(
-        "<?xml version=\"1.0\"?>\n<configuration>\n  <property><name>yarn.elastic.depository"
-        f".path</name><value>{installed.work / 'core.db'}</value></property>\n"
-        "</configuration>\n")
-    token = installed.work / "core.token"
-    token.write_text("a" * 64 + "\n")
-    token.chmod(0o600)
+        "<?xml version=\"1.0\"?>\n<configuration>\n" + "".join(
+            f"  <property><name>{key}</name><value>{value}</value></property>\n"
+            for key, value in properties.items()) + "</configuration>\n")
+    token = tokens["core"]
     process = installed.start("yarn-elastic", "core", "--conf-dir", str(conf), "--port", "0",
                               "--http-port", "0", "--auth-token-file", str(token),
                               "--exit-on-stdin-eof")
@@ -116,13 +122,14 @@ def test_the_core_starts_and_answers_and_usage_asks_it(installed: Installed, cor
     with urllib.request.urlopen(f"{core}/ws/v1/elastic/status", timeout=30) as response:
         status = json.loads(response.read())
     assert status["schema"] == 2 and status["version"] == "0.1.0", status
-    usage = installed.run("yarn-elastic", "usage", "--url", core, "--app",
-                          "application_1_0001")
+    # usage reads the depository's token from the same yarn-site.xml, as an operator's would.
+    usage = installed.run("yarn-elastic", "usage", "--url", core, "--conf-dir",
+                          str(installed.work / "conf"), "--app", "application_1_0001")
     assert usage.returncode == 1 and "no usage recorded" in usage.stderr, usage
 
 
 def test_the_estimator_serves_its_store(installed: Installed) -> None:
-    process = installed.start("yarn-elastic", "estimator", "--port", "0", "--db",
+    process = installed.start("yarn-elastic", "estimator", "--port", "0", "--insecure", "--db",
                               str(installed.work / "estimator.db"))
     try:
         assert process.stderr is not None

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from yarn_elastic.prediction import config as prediction_config
 from yarn_elastic.scheduling import config as scheduling_config
 from yarn_elastic.settings import Key, port_number, positive_int
 from yarn_elastic.token_file import read_token_file
+from yarn_elastic.web.auth import INSECURE_FLAG, TokenGuard
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
 
 if TYPE_CHECKING:
@@ -74,6 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{HTTP_PORT.default})")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin closes (the shim launches the core this way)")
+    parser.add_argument(INSECURE_FLAG, action="store_true",
+                        help="start even when yarn.elastic.depository.token-file or "
+                             "yarn.elastic.estimator.token-file is not set, accepting "
+                             "unauthenticated writes on those routes (a warning is logged)")
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level")
 
@@ -94,8 +100,25 @@ def load_conf(conf_dir: Path | None) -> dict[str, str]:
     return read_configuration([site])
 
 
+@dataclass(frozen=True)
+class HttpGuards:
+    """One secret for the agents' reports, another for the estimator's writes: an agent on
+    every NodeManager holds the first, and needs no power to delete skyline history."""
+
+    depository: TokenGuard
+    estimator: TokenGuard
+
+    @classmethod
+    def from_conf(cls, conf: Mapping[str, str], *, insecure: bool) -> HttpGuards:
+        from yarn_elastic.depository.http import token_guard as depository_guard
+        from yarn_elastic.estimator.http import token_guard as estimator_guard
+
+        return cls(depository_guard(conf, insecure=insecure),
+                   estimator_guard(conf, insecure=insecure))
+
+
 def build_router(
-    service: object, conf: Mapping[str, str]
+    service: object, conf: Mapping[str, str], guards: HttpGuards
 ) -> tuple[Router, list[Callable[[], None]]]:
     """The core's HTTP API: its own status and decisions, the usage depository and the
     estimator. Returns the router and what to close on shutdown."""
@@ -106,7 +129,7 @@ def build_router(
 
     assert isinstance(service, CoreService)
     router = Router()
-    depository = add_depository_routes(router, conf)
+    depository = add_depository_routes(router, conf, guards.depository)
     recorder = recorder_from_conf(conf, depository.store)
     if recorder is not None:
         service.on_finished = recorder.finished
@@ -155,7 +178,8 @@ def build_router(
     router.add("GET", "/ws/v1/elastic/containers/{container_id}", container)
     # One database file for usage history, runs and models, and skylines (docs/depository.md,
     # prediction.md, estimator.md).
-    estimator = add_estimator_routes(router, conf, db_path=depository.store.path)
+    estimator = add_estimator_routes(router, conf, guards.estimator,
+                                     db_path=depository.store.path)
     closers = [estimator.store.close, depository.store.close]
     # The recorder closes the model store it owns; a store opened only for bands is ours.
     closers.insert(0, recorder.stop if recorder is not None else models.close)
@@ -225,6 +249,7 @@ def run(args: argparse.Namespace) -> int:
                 "or pass --auth-token-file"
             )
         token = read_token(token_path)
+        guards = HttpGuards.from_conf(conf, insecure=args.insecure)
         http_port = args.http_port if args.http_port is not None else HTTP_PORT.read(conf)
     except ConfigurationError as exc:
         print(f"yarn-elastic core: {exc}", file=sys.stderr)
@@ -239,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
                           SUMMARY_EVERY.read(conf))
     stop = threading.Event()
     try:
-        router, closers = build_router(service, conf)
+        router, closers = build_router(service, conf, guards)
         http = HttpServer(router, HTTP_ADDRESS.read(conf), http_port, MAX_HTTP_BODY_BYTES)
         endpoint = Py4JEndpoint(service, port, token)
         py4j_port = endpoint.start()

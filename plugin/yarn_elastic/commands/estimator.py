@@ -41,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: yarn.elastic.estimator.db-path, else the depository's "
         "yarn.elastic.depository.path)",
     )
+    parser.add_argument(
+        "--insecure", action="store_true",
+        help="start even when yarn.elastic.estimator.token-file is not set, accepting "
+             "unauthenticated translate, estimate and delete calls, as Hadoop's estimator "
+             "does (a warning is logged)",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
 
 
@@ -50,15 +56,16 @@ def run(args: argparse.Namespace) -> int:
     )
     # Imported here so `yarn-elastic --help` does not pay for scipy.
     from yarn_elastic.estimator.config import read_estimator_config
-    from yarn_elastic.estimator.http import add_routes
+    from yarn_elastic.estimator.http import add_routes, token_guard
     from yarn_elastic.estimator.store import SkylineStoreError
     from yarn_elastic.web.router import HttpServer, Router
 
     try:
         conf = read_configuration(args.conf)
         config = read_estimator_config(conf)
+        guard = token_guard(conf, insecure=args.insecure)
         router = Router()
-        service = add_routes(router, conf, db_path=args.db)
+        service = add_routes(router, conf, guard, db_path=args.db)
         port = args.port if args.port is not None else config.port
         server = HttpServer(router, args.host, port, _MAX_BODY_BYTES)
     except (ConfigurationError, SkylineStoreError) as exc:

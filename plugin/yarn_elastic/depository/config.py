@@ -37,8 +37,9 @@ SYNCHRONOUS = Key(
     "SQLite synchronous mode: FULL keeps every acknowledged report through a power cut.",
 )
 TOKEN_FILE = Key(
-    "yarn.elastic.depository.token-file", "", str, "a file path, or empty for no token",
-    "File holding the shared token agents send; read by the core and by every agent.",
+    "yarn.elastic.depository.token-file", "", str, "a file path, not readable by other users",
+    "File holding the shared token agents send; read by the core and by every agent. Not set:"
+    " the core refuses to start, unless --insecure (agents then send no token).",
 )
 
 

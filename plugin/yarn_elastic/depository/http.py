@@ -7,12 +7,12 @@
     GET  /ws/v1/usage/nodes/{node}            a node's usage over time
     GET  /ws/v1/usage/metrics                 counters: batches, samples, duplicates, refusals
 
-Every route needs `Authorization: Bearer <token>` when a token file is configured.
+Every route, reads too, needs `Authorization: Bearer <token>` with the secret in
+yarn.elastic.depository.token-file (the core refuses to start without one unless --insecure).
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Mapping
 
@@ -20,8 +20,8 @@ from yarn_elastic.depository import config
 from yarn_elastic.depository.report import Limits, ReportError
 from yarn_elastic.depository.service import Depository, DepositoryLimits
 from yarn_elastic.depository.store import UsageStore
+from yarn_elastic.web.auth import TokenGuard
 from yarn_elastic.web.router import (
-    Handler,
     Request,
     Response,
     Router,
@@ -33,10 +33,14 @@ LOG = logging.getLogger(__name__)
 PREFIX = "/ws/v1/usage"
 
 
-def add_routes(router: Router, conf: Mapping[str, str]) -> Depository:
-    """Build the depository from yarn-site.xml keys and mount its routes; returns it so the
-    core can close its store on shutdown."""
-    token = config.read_token(conf)
+def token_guard(conf: Mapping[str, str], *, insecure: bool) -> TokenGuard:
+    return TokenGuard.from_conf(conf, config.TOKEN_FILE, insecure=insecure,
+                                serves="the usage depository")
+
+
+def add_routes(router: Router, conf: Mapping[str, str], guard: TokenGuard) -> Depository:
+    """Build the depository from yarn-site.xml keys and mount its routes behind `guard`;
+    returns it so the core can close its store on shutdown."""
     store = UsageStore(config.DEPOSITORY_PATH.read(conf), config.SYNCHRONOUS.read(conf))
     limits = DepositoryLimits(
         report=Limits(
@@ -47,22 +51,13 @@ def add_routes(router: Router, conf: Mapping[str, str]) -> Depository:
         retention_check_ms=config.RETENTION_CHECK_MS.read(conf),
     )
     depository = Depository(store, limits)
-    if token is None:
-        LOG.warning("usage depository: %s is not set; reports are accepted without a token",
-                    config.TOKEN_FILE.name)
-    add_depository_routes(router, depository, token)
+    add_depository_routes(router, depository, guard)
     LOG.info("usage depository: database %s, raw samples kept %.1f days",
              store.path, limits.raw_retention_days)
     return depository
 
 
-def add_depository_routes(router: Router, depository: Depository, token: str | None) -> None:
-    def guarded(handler: Handler) -> Handler:
-        def check(request: Request) -> Response:
-            denied = _check_token(request, token)
-            return denied if denied is not None else handler(request)
-        return check
-
+def add_depository_routes(router: Router, depository: Depository, guard: TokenGuard) -> None:
     def post_report(request: Request) -> Response:
         try:
             result = depository.ingest(
@@ -120,28 +115,12 @@ def add_depository_routes(router: Router, depository: Depository, token: str | N
     def get_metrics(request: Request) -> Response:
         return json_response(200, depository.metrics())
 
-    router.add("POST", f"{PREFIX}/reports", guarded(post_report))
-    router.add("GET", f"{PREFIX}/containers/{{container_id}}", guarded(get_container))
-    router.add("GET", f"{PREFIX}/apps/{{app_id}}", guarded(get_app))
-    router.add("GET", f"{PREFIX}/jobs", guarded(get_jobs))
-    router.add("GET", f"{PREFIX}/nodes/{{node}}", guarded(get_node))
-    router.add("GET", f"{PREFIX}/metrics", guarded(get_metrics))
-
-
-def _check_token(request: Request, token: str | None) -> Response | None:
-    if token is None:
-        return None
-    header = request.headers.get("authorization", "")
-    if not header:
-        return error_response(401, "missing 'Authorization: Bearer <token>'; agents read the "
-                                   "token from yarn.elastic.depository.token-file")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
-                                                             token.encode()):
-        LOG.warning("refused %s %s: bad token", request.method, request.path)
-        return error_response(403, "bad token; check yarn.elastic.depository.token-file on "
-                                   "this node matches the core's")
-    return None
+    router.add("POST", f"{PREFIX}/reports", post_report, guard=guard)
+    router.add("GET", f"{PREFIX}/containers/{{container_id}}", get_container, guard=guard)
+    router.add("GET", f"{PREFIX}/apps/{{app_id}}", get_app, guard=guard)
+    router.add("GET", f"{PREFIX}/jobs", get_jobs, guard=guard)
+    router.add("GET", f"{PREFIX}/nodes/{{node}}", get_node, guard=guard)
+    router.add("GET", f"{PREFIX}/metrics", get_metrics, guard=guard)
 
 
 def _param(request: Request, name: str) -> str | None:

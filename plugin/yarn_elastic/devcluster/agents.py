@@ -14,7 +14,6 @@ they flush and drain their spools the way an operator's `systemctl stop` would.
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 import sys
 import time
@@ -31,18 +30,8 @@ from yarn_elastic.devcluster.conf_files import write_configuration_xml
 from yarn_elastic.devcluster.processes import Daemon, stop_all
 from yarn_elastic.hadoop_conf import read_configuration
 
-TOKEN_KEY = "yarn.elastic.depository.token-file"
 _STARTED = re.compile(r"agent on \S+: sampling every")
 _ENDED = re.compile(r"container (\S+) (?:gone after|still running at stop:) (\d+) samples")
-
-
-def depository_token_properties(run_dir: Path) -> dict[str, str]:
-    """A fresh shared token for the core's depository and the agents, as ClusterSpec extras."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    token_file = run_dir.resolve() / "usage.token"
-    token_file.write_text(secrets.token_hex(32))
-    token_file.chmod(0o600)
-    return {TOKEN_KEY: str(token_file)}
 
 
 def agent_command(conf_dir: Path) -> list[str]:

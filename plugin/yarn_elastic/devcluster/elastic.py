@@ -43,13 +43,24 @@ def core_command() -> list[str]:
     return [sys.executable, "-m", "yarn_elastic.cli", "core"]
 
 
+def fresh_secret(run_dir: Path, name: str) -> Path:
+    """A new random token file in `run_dir`, readable only by its owner, as the token
+    readers require."""
+    path = run_dir.resolve() / name
+    path.write_text(secrets.token_hex(32))
+    path.chmod(0o600)
+    return path
+
+
 @dataclass(frozen=True)
 class CoreSetup:
     """Where the core listens and how it is guarded, for one local cluster."""
 
     py4j_port: int
     http_port: int
-    token_file: Path
+    token_file: Path  # the shim's and the core's Py4J secret
+    usage_token_file: Path  # the agents' secret for the depository
+    estimator_token_file: Path  # the secret of the estimator's writes
     log_file: Path
     launched_by_rm: bool
     conf_dir: Path  # the RM's own conf dir: the core reads the same yarn-site.xml
@@ -57,6 +68,14 @@ class CoreSetup:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def usage_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.usage_token_file.read_text().strip()}"}
+
+    @property
+    def estimator_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.estimator_token_file.read_text().strip()}"}
 
     def standalone_command(self) -> list[str]:
         return [
@@ -78,17 +97,18 @@ def elastic_spec(
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     py4j_port, http_port = free_loopback_ports(2)
-    token_file = run_dir / "core.token"
-    token_file.write_text(secrets.token_hex(32))
-    token_file.chmod(0o600)
     # The core reads the RM's own yarn-site.xml, as an operator's would.
     rm_conf_dir = rm_home_of(run_dir.resolve()) / "conf"
     setup = CoreSetup(
-        py4j_port, http_port, token_file, run_dir / "core.log", launched_by_rm, rm_conf_dir
+        py4j_port, http_port, fresh_secret(run_dir, "core.token"),
+        fresh_secret(run_dir, "usage.token"), fresh_secret(run_dir, "estimator.token"),
+        run_dir / "core.log", launched_by_rm, rm_conf_dir,
     )
     properties = {
         "yarn.elastic.core.address": f"127.0.0.1:{py4j_port}",
-        "yarn.elastic.core.auth-token-file": str(token_file),
+        "yarn.elastic.core.auth-token-file": str(setup.token_file),
+        "yarn.elastic.depository.token-file": str(setup.usage_token_file),
+        "yarn.elastic.estimator.token-file": str(setup.estimator_token_file),
         "yarn.elastic.core.log-file": str(setup.log_file),
         # Launched: the RM appends --port and --auth-token-file. Standalone: no command.
         "yarn.elastic.core.command": " ".join(

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from yarn_elastic.devcluster.agents import NodeManagerAgents, depository_token_properties
+from yarn_elastic.devcluster.agents import NodeManagerAgents
 from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
 from yarn_elastic.devcluster.elastic import CoreSetup, elastic_spec, wait_for_core_state
 from yarn_elastic.devcluster.spec import DEFAULT_NODES, ClusterSpec, NodeSpec
@@ -39,10 +39,7 @@ class LearningRig:
 def learning_rig(name: str, nodes: tuple[NodeSpec, ...] = DEFAULT_NODES,
                  ready_timeout_seconds: float = 240) -> Iterator[LearningRig]:
     run_dir = new_run_dir(name)
-    properties = {
-        **depository_token_properties(run_dir),
-        "yarn.elastic.prediction.settle-seconds": "5",
-    }
+    properties = {"yarn.elastic.prediction.settle-seconds": "5"}
     spec, core = elastic_spec(ClusterSpec(nodes=nodes, extra_properties=properties), run_dir)
     with LocalCluster.start(spec, run_dir, ready_timeout_seconds=ready_timeout_seconds) as cluster:
         wait_for_core_state(cluster, CORE_ACTIVE, timeout_seconds=120)

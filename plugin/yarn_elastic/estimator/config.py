@@ -69,8 +69,14 @@ LOG_DIRS = Key(
     "reads nothing (Hadoop's reads any path the service can, which lets any caller read the "
     "core user's files).",
 )
+TOKEN_FILE = Key(
+    "yarn.elastic.estimator.token-file", "", str, "a file path, not readable by other users",
+    "File holding the secret that the estimator's writes need (translate, estimate, delete)."
+    " Not set: the core and `yarn-elastic estimator` refuse to start, unless --insecure.",
+)
 
-ALL_KEYS = (ALPHA, BETA, MIN_JOB_RUNS, TIME_INTERVAL, LINE_PARSER, SERVICE_PORT, DB_PATH, LOG_DIRS)
+ALL_KEYS = (ALPHA, BETA, MIN_JOB_RUNS, TIME_INTERVAL, LINE_PARSER, SERVICE_PORT, DB_PATH, LOG_DIRS,
+            TOKEN_FILE)
 
 
 @dataclass(frozen=True)

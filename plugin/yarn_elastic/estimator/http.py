@@ -3,6 +3,8 @@
 Same paths and JSON bodies as Hadoop's ResourceEstimatorService. Status codes differ where
 Hadoop answers every store or solver failure with one 5xx: here an unknown pipeline or run is
 404, a run already stored is 409, too little history is 422 (docs/estimator.md has the table).
+The three routes that change the skyline store (translate, estimate, which stores what it
+computes, and delete) need the token of yarn.elastic.estimator.token-file; Hadoop's need none.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from yarn_elastic.estimator.config import read_estimator_config
+from yarn_elastic.estimator.config import TOKEN_FILE, read_estimator_config
 from yarn_elastic.estimator.serde import history_to_json, rle_to_json
 from yarn_elastic.estimator.service import (
     BadPipelineId,
@@ -28,6 +30,7 @@ from yarn_elastic.estimator.store import (
     SqliteSkylineStore,
     StoredDataError,
 )
+from yarn_elastic.web.auth import TokenGuard
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
 
 LOG = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
-def _guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+def _with_statuses(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
     def run(request: Request) -> Response:
         try:
             return handler(request)
@@ -62,14 +65,21 @@ def _guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Resp
     return run
 
 
+def token_guard(conf: Mapping[str, str], *, insecure: bool) -> TokenGuard:
+    return TokenGuard.from_conf(conf, TOKEN_FILE, insecure=insecure,
+                                serves="the resource estimator")
+
+
 def add_routes(
     router: Router,
     conf: Mapping[str, str],
+    guard: TokenGuard,
     store: SqliteSkylineStore | None = None,
     db_path: str | Path | None = None,
 ) -> EstimatorService:
-    """Mount the estimator on `router`. The core passes its depository's store (or database
-    path) so both share one SQLite file; otherwise the configured path is opened."""
+    """Mount the estimator on `router`, its writes behind `guard`. The core passes its
+    depository's store (or database path) so both share one SQLite file; otherwise the
+    configured path is opened."""
     config = read_estimator_config(conf)
     if store is None:
         store = SqliteSkylineStore(db_path if db_path is not None else config.db_path)
@@ -103,11 +113,14 @@ def add_routes(
 
     # The log path may contain slashes (Hadoop's `{logFile : .+}`); the router passes raw
     # regular expressions through, so a named group gives the same match.
-    router.add("POST", PREFIX + "/translator/(?P<logFile>.+)", _guarded(translate))
-    router.add("GET", PREFIX + "/estimator/{pipelineId}", _guarded(estimate))
+    router.add("POST", PREFIX + "/translator/(?P<logFile>.+)", _with_statuses(translate),
+               guard=guard)
+    router.add("GET", PREFIX + "/estimator/{pipelineId}", _with_statuses(estimate), guard=guard,
+               stores=True)
     history_path = PREFIX + "/skylinestore/history/{pipelineId}/{runId}"
-    router.add("GET", history_path, _guarded(get_history))
-    router.add("DELETE", history_path, _guarded(delete_history))
-    router.add("GET", PREFIX + "/skylinestore/estimation/{pipelineId}", _guarded(get_estimation))
+    router.add("GET", history_path, _with_statuses(get_history))
+    router.add("DELETE", history_path, _with_statuses(delete_history), guard=guard)
+    router.add("GET", PREFIX + "/skylinestore/estimation/{pipelineId}",
+               _with_statuses(get_estimation))
     LOG.info("resource estimator routes mounted under %s (skyline store %s)", PREFIX, store.path)
     return service

@@ -48,33 +48,64 @@ def error_response(status: int, message: str) -> Response:
 
 
 Handler = Callable[[Request], Response]
+# A guard answers a request with its refusal, or None to let it through (web/auth.py).
+Guard = Callable[[Request], Response | None]
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str
+    writes: bool  # changes stored state: always guarded
+    guard: Guard | None
+    regex: re.Pattern[str]
+    handler: Handler
+
+
+class UnguardedWriteError(ValueError):
+    """A route that changes stored state was mounted without a guard: a bug, found at start."""
 
 
 class Router:
     """Maps `METHOD /path/{param}` patterns to handlers."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(self._routes)
+
+    def add(self, method: str, pattern: str, handler: Handler, *, guard: Guard | None = None,
+            stores: bool = False) -> None:
+        """Mount `handler`. A route writes when its method is not GET or HEAD, or when it
+        `stores` what it computes; such a route needs a `guard`."""
+        method = method.upper()
+        writes = stores or method not in _READ_METHODS
+        if writes and guard is None:
+            raise UnguardedWriteError(f"{method} {pattern} changes stored state and needs a "
+                                      "guard (web/auth.py TokenGuard)")
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern.rstrip("/") or "/")
-        self._routes.append((method.upper(), re.compile(f"^{regex}/?$"), handler))
+        self._routes.append(
+            Route(method, pattern, writes, guard, re.compile(f"^{regex}/?$"), handler))
 
     def dispatch(self, request: Request) -> Response:
         path_matched = False
-        for method, regex, handler in self._routes:
-            match = regex.match(request.path)
+        for route in self._routes:
+            match = route.regex.match(request.path)
             if match is None:
                 continue
             path_matched = True
-            if method != request.method:
+            if route.method != request.method:
                 continue
             params = {k: unquote(v) for k, v in match.groupdict().items()}
             bound = Request(
                 request.method, request.path, params, request.query, request.headers, request.body
             )
             try:
-                return handler(bound)
+                refusal = route.guard(bound) if route.guard is not None else None
+                return refusal if refusal is not None else route.handler(bound)
             except Exception:  # a handler bug must not kill the server thread
                 LOG.exception("handler for %s %s failed", request.method, request.path)
                 return error_response(500, "internal error; see the core's log")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from yarn_elastic.depository.http import add_routes
+from yarn_elastic.depository.http import add_routes, token_guard
 from yarn_elastic.depository.report import Limits, parse_report
 from yarn_elastic.web.router import HttpServer, Router
 from yarn_elastic_agent.reports import build_reports, encode
@@ -43,7 +43,7 @@ class Core:
 
     def start(self) -> None:
         router = Router()
-        self.depository = add_routes(router, self.conf)
+        self.depository = add_routes(router, self.conf, token_guard(self.conf, insecure=False))
         self.server = HttpServer(router, "127.0.0.1", self.port, max_body_bytes=1 << 24)
         self.server.start()
         self.port = self.server.port

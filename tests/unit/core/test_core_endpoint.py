@@ -37,8 +37,9 @@ def token_file(tmp_path: Path) -> Path:
 @pytest.fixture()
 def core(token_file: Path):  # type: ignore[no-untyped-def]
     process = subprocess.Popen(
+        # The HTTP tokens are tested apart (below); this core is about the Py4J channel.
         _core_command("--port", "0", "--http-port", "0", "--auth-token-file", str(token_file),
-                      "--exit-on-stdin-eof"),
+                      "--exit-on-stdin-eof", "--insecure"),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None
@@ -125,6 +126,30 @@ def test_core_refuses_a_bad_token_file(
     )
     assert result.returncode == 2
     assert "yarn.elastic.core.auth-token-file" in result.stderr and expected in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["yarn.elastic.depository.token-file",
+                                     "yarn.elastic.estimator.token-file"])
+def test_without_an_http_token_the_core_refuses_to_start_unless_told_insecure(
+        tmp_path: Path, token_file: Path, missing: str) -> None:
+    keys = ["yarn.elastic.depository.token-file", "yarn.elastic.estimator.token-file"]
+    (tmp_path / "yarn-site.xml").write_text("<configuration>" + "".join(
+        f"<property><name>{key}</name><value>{token_file}</value></property>"
+        for key in keys if key != missing) + "<property><name>yarn.elastic.depository.path"
+        f"</name><value>{tmp_path / 'core.db'}</value></property></configuration>")
+    command = _core_command("--conf-dir", str(tmp_path), "--auth-token-file", str(token_file),
+                            "--port", "0", "--http-port", "0", "--exit-on-stdin-eof")
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert f"{missing} is not set" in refused.stderr and "--insecure" in refused.stderr
+    insecure = subprocess.Popen([*command, "--insecure"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert insecure.stdout is not None
+        assert insecure.stdout.readline().startswith("YARN_ELASTIC_CORE_READY")
+    finally:
+        _, errors = insecure.communicate(timeout=60)  # closes stdin: the core exits
+    assert f"{missing} is not set and --insecure was given" in errors
 
 
 @pytest.mark.parametrize(("key", "value", "valid"), [

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
-from yarn_elastic.commands.core import build_router
+from yarn_elastic.commands.core import HttpGuards, build_router
 from yarn_elastic.endpoint.service import CoreService
 from yarn_elastic.scheduling import minfrag_policy
 from yarn_elastic.web.router import Request
@@ -32,7 +32,7 @@ def test_metrics_follow_the_cycles_and_the_unplaced_asks(tmp_path: Path) -> None
     service = CoreService(minfrag_policy())
     conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
             "yarn.elastic.demand.curves": "requested"}
-    router, closers = build_router(service, conf)
+    router, closers = build_router(service, conf, HttpGuards.from_conf(conf, insecure=True))
     try:
         before = scrape(router)
         assert before["yarn_elastic_cycles_total"] == 0

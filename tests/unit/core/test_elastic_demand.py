@@ -255,12 +255,12 @@ def test_the_core_places_by_stored_runs_whether_or_not_it_goes_on_learning(
         tmp_path: object, learning: str) -> None:
     from pathlib import Path
 
-    from yarn_elastic.commands.core import build_router
+    from yarn_elastic.commands.core import HttpGuards, build_router
 
     service = CoreService(minfrag_policy())
     conf = {"yarn.elastic.depository.path": str(Path(str(tmp_path)) / "core.db"),
             "yarn.elastic.prediction.learn-from-finished-apps": learning}
-    _router, closers = build_router(service, conf)
+    _router, closers = build_router(service, conf, HttpGuards.from_conf(conf, insecure=True))
     try:
         assert service.elastic is not None
         hello = json.loads(service.exchange(encode_message(
@@ -274,12 +274,12 @@ def test_the_core_places_by_stored_runs_whether_or_not_it_goes_on_learning(
 def test_requested_curves_turn_the_elastic_demand_off(tmp_path: object) -> None:
     from pathlib import Path
 
-    from yarn_elastic.commands.core import build_router
+    from yarn_elastic.commands.core import HttpGuards, build_router
 
     service = CoreService(minfrag_policy())
     conf = {"yarn.elastic.depository.path": str(Path(str(tmp_path)) / "core.db"),
             "yarn.elastic.demand.curves": "requested"}
-    _router, closers = build_router(service, conf)
+    _router, closers = build_router(service, conf, HttpGuards.from_conf(conf, insecure=True))
     try:
         assert service.elastic is None
     finally:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import requests
 from usage_reports import APP, CONTAINER, NOW_MS, node_sample, report, sample
-from yarn_elastic.depository.http import add_depository_routes, add_routes
+from yarn_elastic.depository.http import add_depository_routes, add_routes, token_guard
 from yarn_elastic.depository.service import Depository
 from yarn_elastic.hadoop_conf import ConfigurationError
+from yarn_elastic.web.auth import TokenGuard
 from yarn_elastic.web.router import HttpServer, Request, Response, Router
 
 TOKEN = "s3cret"
@@ -18,7 +19,8 @@ TOKEN = "s3cret"
 
 def routed(depository: Depository) -> Router:
     router = Router()
-    add_depository_routes(router, depository, TOKEN)
+    add_depository_routes(router, depository,
+                          TokenGuard("yarn.elastic.depository.token-file", TOKEN))
     return router
 
 
@@ -111,7 +113,7 @@ def test_add_routes_builds_the_depository_from_config_over_real_http(tmp_path: P
     conf = {"yarn.elastic.depository.path": str(tmp_path / "db" / "core.db"),
             "yarn.elastic.depository.token-file": str(token_file)}
     router = Router()
-    depository = add_routes(router, conf)
+    depository = add_routes(router, conf, token_guard(conf, insecure=False))
     server = HttpServer(router, "127.0.0.1", 0, max_body_bytes=1 << 20)
     server.start()
     try:
@@ -137,7 +139,7 @@ def test_an_unreadable_token_file_is_a_configuration_error(tmp_path: Path) -> No
     conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
             "yarn.elastic.depository.token-file": str(tmp_path / "missing")}
     with pytest.raises(ConfigurationError, match="token-file"):
-        add_routes(Router(), conf)
+        token_guard(conf, insecure=False)
 
 
 def test_a_token_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
@@ -147,4 +149,4 @@ def test_a_token_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
     conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
             "yarn.elastic.depository.token-file": str(token_file)}
     with pytest.raises(ConfigurationError, match="readable by every user; run: chmod o-rwx"):
-        add_routes(Router(), conf)
+        token_guard(conf, insecure=False)

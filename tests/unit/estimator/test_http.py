@@ -10,6 +10,7 @@ import pytest
 import requests
 from yarn_elastic.estimator.http import add_routes
 from yarn_elastic.hadoop_conf import read_configuration
+from yarn_elastic.web.auth import TokenGuard
 from yarn_elastic.web.router import HttpServer, Router
 
 TIMEOUT = 10
@@ -32,7 +33,9 @@ def serve(conf: dict[str, str], db: Path, data: Path) -> Iterator[Estimator]:
     unless `conf` says which directories."""
     conf = {LOG_DIRS: f"{data},{db.parent}", **conf}
     router = Router()
-    service = add_routes(router, conf, db_path=db)
+    # Open: the token on these routes is tested with every other write (test_write_routes).
+    service = add_routes(router, conf, TokenGuard("yarn.elastic.estimator.token-file", None),
+                         db_path=db)
     server = HttpServer(router, "127.0.0.1", 0, 1 << 20)
     server.start()
     try:
