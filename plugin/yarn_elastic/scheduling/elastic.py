@@ -48,6 +48,7 @@ from yarn_elastic.scheduling.resize import (
     NO_GROWTH,
     ResizeRules,
     committed_curve,
+    shrunk_for_life,
     yarn_sized,
 )
 
@@ -128,10 +129,11 @@ class ElasticDemand:
         ahead = ba.band_ahead_all(bands, self.rules.lead_slots)
         wanted = ahead.copy()
         stuck = np.flatnonzero(~can_grow)
-        wanted[stuck] = ba.band_for_life_all(bands, stuck)
+        wanted[stuck] = shrunk_for_life(ahead[stuck], ba.band_for_life_all(bands, stuck),
+                                        table.allocated[stuck])
         target, why = ba.target_sizes(wanted, table.allocated, table.request, measured,
                                       self.rules)
-        why[(why == 0) & ~can_grow] = 3
+        why[(why == 0) & np.any(wanted != ahead, axis=1)] = 3
         changing = ba.resizing(target, table.allocated, table.request, self.rules)
         changing &= bands.predicted
         self._table, self._bands, self._ahead = table, bands, ahead

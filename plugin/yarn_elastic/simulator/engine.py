@@ -8,7 +8,9 @@ resources are shared (`contention`), every container advances by its progress ra
 executors that reach the end of their curve finish. An app finishes with its last executor,
 and its AM ends with it. docs/simulator.md gives the semantics with examples.
 
-AM asks wait within the AM share, as CapacityScheduler's do (`asks.AskQueue`).
+AM asks wait within the AM share, as CapacityScheduler's do (`asks.AskQueue`). An increase
+is granted only on a node with at least one minimum allocation unallocated in each resource,
+as CapacityScheduler 3.4.1 tries no request on any other node (`allocateContainerOnSingleNode`).
 
 Between boundaries nothing changes, so one cycle per slot decides what the live core's
 250 ms cycles would: they would only see the same picture again.
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from yarn_elastic.scheduling.resize import Resize
+from yarn_elastic.scheduling.resize import Resize, ResizeRules
 from yarn_elastic.scheduling.tables import FloatArray
 from yarn_elastic.simulator.asks import AskQueue
 from yarn_elastic.simulator.fleet import CurveTable, Fleet
@@ -42,6 +44,9 @@ from yarn_elastic.simulator.schedulers.base import (
 
 LOG = logging.getLogger("yarn_elastic.simulator")
 MEMORY, COMPRESSIBLE = 1, (0, 2, 3)
+# The modelled RM's yarn.scheduler.minimum-allocation-{vcores,mb}: the steps the simulated
+# schedulers round sizes to.
+MINIMUM_ALLOCATION = np.array([ResizeRules.vcores_step, ResizeRules.memory_step_mb])
 
 
 class SimulationError(RuntimeError):
@@ -193,8 +198,11 @@ class Engine:
             self.pending.took(ask, launch.count)
 
     def _resize(self, resizes: Sequence[Resize]) -> None:
-        """Apply resizes: a decrease always, an increase only where the node's ledger has
-        room (as the RM's container-update path does); unknown containers are refused."""
+        """Apply resizes: a decrease always; an increase only where the node's ledger has
+        room and the node, after the decrease, a minimum allocation unallocated in each
+        resource (CapacityScheduler tries no request on any other node). A mixed target is
+        applied as its decrease and, if allowed, its increase: YARN takes them as two updates.
+        Unknown containers are refused."""
         if not resizes:
             return
         fleet = self._fleet()
@@ -206,15 +214,20 @@ class Engine:
             if container is None:
                 self.resize_counts["refused"] += 1
                 continue
-            delta = np.array(resize.size) - np.array(container.allocated)
-            node = container.node
-            if np.any(ledger[node, :2] + np.maximum(delta, 0.0)
-                      > self.capacity[node, :2] + TOLERANCE):
-                self.resize_counts["refused"] += 1
-                continue
-            ledger[node, :2] += delta
-            fleet.resize(container, resize.size)
-            self.resize_counts["applied"] += 1
+            node, before = container.node, np.array(container.allocated, dtype=float)
+            delta = np.array(resize.size) - before
+            ledger[node, :2] += np.minimum(delta, 0.0)
+            size = before + np.minimum(delta, 0.0)
+            grow = np.maximum(delta, 0.0)
+            free = self.capacity[node, :2] - ledger[node, :2]
+            refused = bool(np.any(grow > TOLERANCE)) and bool(
+                np.any(grow > free + TOLERANCE) or np.any(free < MINIMUM_ALLOCATION - TOLERANCE))
+            if not refused:
+                ledger[node, :2] += grow
+                size += grow
+            if np.any(size != before):
+                fleet.resize(container, (float(size[0]), float(size[1])))
+            self.resize_counts["refused" if refused else "applied"] += 1
 
     def _start(self, ask: PendingAsk, node: int, slot: int, allocation: Allocation) -> None:
         app = self.apps[ask.app_index]

@@ -51,6 +51,31 @@ def test_target_size(position: int, allocated: tuple[float, float], measured: fl
 
 
 @pytest.mark.parametrize(
+    ("position", "allocated", "target", "held"),
+    [
+        # Slot 0, at 2 vcores and 4096 MB: the band ahead is 1 vcore and 1000 MB, but its life
+        # peaks at 2 vcores and 3000 MB (3072): shrunk only to that.
+        (0, (2.0, 4096.0), (2.0, 3072.0), True),
+        # Slot 0, at 1 vcore and 2048 MB: already under the life's peak, so no shrink at all
+        # (1024 MB would need growing back), and no jump to the peak either.
+        (0, (1.0, 2048.0), (1.0, 2048.0), True),
+        # Slot 1, at 1 vcore and 1024 MB: slot 2 needs 2 vcores and 3072 MB, asked for as on
+        # any node (the RM grants it once the node has room).
+        (1, (1.0, 1024.0), (2.0, 3072.0), False),
+        # Slot 3, the last: the life's peak is the band ahead, 1 vcore and 512 MB.
+        (3, (2.0, 3072.0), (1.0, 512.0), False),
+    ],
+)
+def test_on_a_node_that_cannot_grow_a_shrink_stops_at_the_lifes_peak(
+        position: int, allocated: tuple[float, float], target: tuple[float, float],
+        held: bool) -> None:
+    stuck = RunningSize("c1", BAND, position, allocated, REQUEST, can_grow=False)
+    vcores, memory, why = target_size(stuck, ResizeRules())
+    assert (vcores, memory) == pytest.approx(target)
+    assert ("could not grow back" in why) == held, why
+
+
+@pytest.mark.parametrize(
     ("allocated", "position", "planned"),
     [
         # Already at the band (1 vcore, 1024 MB): nothing to do.

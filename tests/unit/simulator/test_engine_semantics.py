@@ -188,3 +188,51 @@ def test_waiting_apps_queue_until_room_frees(am_share: float, finishes: list[flo
                  memory_mb=16384.0)
     result = Engine(w, CapacityScheduler(), am_share=am_share).run()
     assert [a.finish_s for a in result.apps] == pytest.approx(finishes)
+
+
+class ResizesOnce(CapacityScheduler):
+    """Places as CapacityScheduler does; once both containers run, resizes the executor to
+    `target` and records what it then holds."""
+
+    name = "resizes-once"
+    resizes = True
+
+    def __init__(self, target: tuple[float, float]) -> None:
+        super().__init__()
+        self.target, self.issued, self.held = target, False, None
+
+    def decide(self, view: ClusterView):  # type: ignore[no-untyped-def]
+        from yarn_elastic.scheduling.resize import Resize
+        from yarn_elastic.simulator.schedulers.base import SimDecision
+
+        executors = [c for c in view.running if c.role.role == "executor"]
+        if self.issued and executors and self.held is None:
+            self.held = executors[0].allocated
+        resizes = ()
+        if len(view.running) == 2 and not self.issued:
+            self.issued = True
+            resizes = (Resize(executors[0].id, *self.target, "test"),)
+        return SimDecision(self.place(view), resizes)
+
+
+@pytest.mark.parametrize(("target", "held", "counts"), [
+    # Node 3 vcores, 4096 MB; the AM holds 1 vcore and 512 MB, the executor 2 vcores and
+    # 1024 MB: no vcore is left. A memory-only increase to 2048 MB is refused: CapacityScheduler
+    # tries no request on a node with less than one minimum allocation (1 vcore) unallocated.
+    ((2.0, 2048.0), (2.0, 1024.0), {"applied": 0, "refused": 1}),
+    # Mixed, 1 vcore and 2048 MB: the decrease frees a vcore first, so the increase is then
+    # granted (2560 MB free).
+    ((1.0, 2048.0), (1.0, 2048.0), {"applied": 1, "refused": 0}),
+    # Mixed, 1 vcore and 4000 MB: the decrease is applied, the increase does not fit (2976 MB
+    # more wanted, 2560 free) and is refused.
+    ((1.0, 4000.0), (1.0, 1024.0), {"applied": 0, "refused": 1}),
+])
+def test_an_increase_needs_room_and_a_minimum_allocation_unallocated(
+        target: tuple[float, float], held: tuple[float, float], counts: dict[str, int]) -> None:
+    executor = role("executor", curve([1.0] * 6, memory=500.0), vcores=2.0, memory_mb=1024.0)
+    am = role("am", curve([0.1]), vcores=1.0, memory_mb=512.0)
+    scheduler = ResizesOnce(target)
+    result = replay(workload(app("a", 0.0, am, executor), vcores=3.0, memory_mb=4096.0),
+                    scheduler)
+    assert scheduler.held == held
+    assert {k: result.resizes[k] for k in counts} == counts
