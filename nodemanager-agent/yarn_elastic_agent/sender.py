@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import requests
+from yarn_elastic.web.auth import bearer
 
 from yarn_elastic_agent.spool import Spool, SpooledBatch
 
@@ -64,9 +65,8 @@ class Sender:
         headers = {
             "Content-Type": "application/json", "Content-Encoding": "gzip",
             "Idempotency-Key": batch.batch_id, "X-Sent-At": str(time.time_ns() // 1_000_000),
+            **bearer(self.token),
         }
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = self._session.post(
                 self.url, data=batch.body, headers=headers, timeout=self.timeout_s

@@ -14,6 +14,7 @@ import threading
 from types import FrameType
 
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
+from yarn_elastic.web.auth import INSECURE_FLAG
 
 LOG = logging.getLogger("yarn_elastic.estimator")
 
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "yarn.elastic.depository.path)",
     )
     parser.add_argument(
-        "--insecure", action="store_true",
+        INSECURE_FLAG, action="store_true",
         help="start even when yarn.elastic.estimator.token-file is not set, accepting "
              "unauthenticated translate, estimate and delete calls, as Hadoop's estimator "
              "does (a warning is logged)",

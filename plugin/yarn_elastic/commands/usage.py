@@ -19,6 +19,7 @@ from yarn_elastic.depository import config
 from yarn_elastic.depository.report import APP_ID
 from yarn_elastic.depository.store import UsageStore
 from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
+from yarn_elastic.web.auth import bearer
 
 MB = 1024 * 1024
 
@@ -66,9 +67,8 @@ def _fetch(args: argparse.Namespace) -> dict[str, Any] | None:
     conf = _conf(args.conf_dir)
     if args.url:
         token = config.read_token(conf)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = requests.get(f"{args.url.rstrip('/')}/ws/v1/usage/apps/{args.app}",
-                                headers=headers, timeout=30)
+                                headers=bearer(token), timeout=30)
         if response.status_code == 404:
             return None
         if response.status_code != 200:

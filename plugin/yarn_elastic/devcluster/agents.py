@@ -29,6 +29,7 @@ from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster
 from yarn_elastic.devcluster.conf_files import write_configuration_xml
 from yarn_elastic.devcluster.processes import Daemon, stop_all
 from yarn_elastic.hadoop_conf import read_configuration
+from yarn_elastic.web.auth import bearer
 
 _STARTED = re.compile(r"agent on \S+: sampling every")
 _ENDED = re.compile(r"container (\S+) (?:gone after|still running at stop:) (\d+) samples")
@@ -195,8 +196,8 @@ def _rm_node_ids(cluster: LocalCluster) -> dict[str, str]:
 
 def usage_of_app(core_url: str, token: str | None, app_id: str) -> dict[str, Any] | None:
     """The depository's record of an application and its containers' curves, or None (404)."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = requests.get(f"{core_url}/ws/v1/usage/apps/{app_id}", headers=headers, timeout=10)
+    response = requests.get(f"{core_url}/ws/v1/usage/apps/{app_id}", headers=bearer(token),
+                            timeout=10)
     if response.status_code == 404:
         return None
     response.raise_for_status()

@@ -26,6 +26,7 @@ from yarn_elastic.devcluster.layout import rm_home_of
 from yarn_elastic.devcluster.polling import BackgroundPoller
 from yarn_elastic.devcluster.ports import free_loopback_ports
 from yarn_elastic.devcluster.spec import ELASTIC_SCHEDULER, ClusterSpec
+from yarn_elastic.web.auth import bearer
 
 SHIM_JAR = Path("java-shim/target/yarn-elastic-shim-0.1.0.jar")
 SHIM_METRICS_QUERY = "Hadoop:service=ResourceManager,name=ElasticScheduler"
@@ -71,11 +72,7 @@ class CoreSetup:
 
     @property
     def usage_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.usage_token_file.read_text().strip()}"}
-
-    @property
-    def estimator_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.estimator_token_file.read_text().strip()}"}
+        return bearer(self.usage_token_file.read_text().strip())
 
     def standalone_command(self) -> list[str]:
         return [

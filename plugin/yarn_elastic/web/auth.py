@@ -25,6 +25,11 @@ LOG = logging.getLogger(__name__)
 INSECURE_FLAG = "--insecure"
 
 
+def bearer(token: str | None) -> dict[str, str]:
+    """The header a caller sends with `token`; none without one."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 @dataclass(frozen=True)
 class TokenGuard:
     """Refuses a request that lacks `Authorization: Bearer <token>` (401) or carries another
@@ -48,10 +53,6 @@ class TokenGuard:
         LOG.warning("%s: %s is not set and %s was given: requests are accepted without a token",
                     serves, key.name, INSECURE_FLAG)
         return cls(key.name, None)
-
-    @property
-    def open(self) -> bool:
-        return self.token is None
 
     def __call__(self, request: Request) -> Response | None:
         """The refusal for `request`, or None to let it through."""
