@@ -6,7 +6,6 @@ estimator` build, so a write route added later is tested without anyone remember
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,30 +15,18 @@ from yarn_elastic.commands.core import HttpGuards, build_router
 from yarn_elastic.endpoint.service import CoreService
 from yarn_elastic.estimator.http import add_routes as add_estimator_routes
 from yarn_elastic.estimator.http import token_guard as estimator_guard
+from yarn_elastic.hadoop_conf import read_configuration
 from yarn_elastic.scheduling import minfrag_policy
 from yarn_elastic.web.auth import TokenGuard
-from yarn_elastic.web.router import Request, Route, Router, UnguardedWriteError
+from yarn_elastic.web.router import Request, Router, UnguardedWriteError
 
-SECRETS = {"yarn.elastic.depository.token-file": "usage-secret",
-           "yarn.elastic.estimator.token-file": "estimator-secret"}
+from benchmarks.reliability.auth_probe import SECRETS, example_path, write_conf
+
+HTTP_SECRETS = ("yarn.elastic.depository.token-file", "yarn.elastic.estimator.token-file")
 
 
 def secured_conf(tmp_path: Path) -> dict[str, str]:
-    conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
-            "yarn.elastic.estimator.translator.log-dirs": str(tmp_path)}
-    for key, secret in SECRETS.items():
-        path = tmp_path / key
-        path.write_text(secret)
-        path.chmod(0o600)
-        conf[key] = str(path)
-    (tmp_path / "job.log").write_text("tpch_q12 1 1 1 0 100 1024 1\n")
-    return conf
-
-
-def example_path(route: Route) -> str:
-    """A path the route matches: each `{param}` or named group filled with a plausible value."""
-    path = re.sub(r"\{(\w+)\}", "x1", route.pattern)
-    return re.sub(r"\(\?P<logFile>[^)]*\)", "job.log", path)
+    return read_configuration([write_conf(tmp_path)])
 
 
 def dump(db: Path) -> list[str]:
@@ -97,7 +84,7 @@ def test_each_write_route_takes_its_own_secret_and_not_the_other(
         assert isinstance(route.guard, TokenGuard)
         own = route.guard.token
         assert own in SECRETS.values()
-        other = next(secret for secret in SECRETS.values() if secret != own)
+        other = next(SECRETS[key] for key in HTTP_SECRETS if SECRETS[key] != own)
         answer = router.dispatch(Request(route.method, example_path(route), {}, {},
                                          {"authorization": f"Bearer {other}"}, b"{}"))
         assert answer.status == 403, (route.method, route.pattern)
