@@ -107,7 +107,7 @@ def run_of(record: dict[str, Any], slot_seconds: int) -> tuple[SparkSetting, Run
     for container in record["containers"]:
         start = int(container["start_ms"])
         points = [point_of(sample, start) for sample in container["samples"]]
-        curve = samples_to_curve(points, slot_seconds)
+        curve = samples_to_curve(points, slot_seconds * 1000)
         if curve is None:
             continue
         last_ms = max(last_ms, max(int(p["ts_ms"]) for p in points))

@@ -23,6 +23,7 @@ from yarn_elastic.hadoop_conf import ConfigurationError, read_configuration
 from yarn_elastic.prediction import config as prediction_config
 from yarn_elastic.scheduling import config as scheduling_config
 from yarn_elastic.settings import Key, port_number, positive_int
+from yarn_elastic.slots import SLOT_MS
 from yarn_elastic.token_file import read_token_file
 from yarn_elastic.web.auth import INSECURE_FLAG, TokenGuard
 from yarn_elastic.web.router import Request, Response, Router, error_response, json_response
@@ -135,7 +136,7 @@ def build_router(
         service.on_finished = recorder.finished
     # Placing by what was learnt does not need learning to go on: the stored runs serve.
     models = recorder.models if recorder is not None else model_store_from_conf(
-        conf, depository.store)
+        conf, depository.store.path)
     bands = elastic_inputs(service, conf, models, depository.store)
 
     def status(_request: Request) -> Response:
@@ -224,7 +225,7 @@ def elastic_inputs(service: object, conf: Mapping[str, str], models: object,
         LOG.info("%s=requested: the core places by the RM's requests and resizes nothing",
                  scheduling_config.DEMAND.name)
         return None
-    bands = LiveBands(models, prediction_config.SLOT_SECONDS.read(conf))
+    bands = LiveBands(models)
     bands.start()
     service.elastic = ElasticInputs(bands, scheduling_config.resize_rules(conf),
                                     usage.latest_memory_mb,
@@ -237,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         conf = load_conf(args.conf_dir)
-        for key in (*KEYS, *prediction_config.KEYS, *scheduling_config.KEYS):
+        for key in (*KEYS, SLOT_MS, *prediction_config.KEYS, *scheduling_config.KEYS):
             key.read(conf)  # every bad value is reported before anything starts
         port = args.port if args.port is not None else PORT.read(conf)
         token_path = args.auth_token_file or (

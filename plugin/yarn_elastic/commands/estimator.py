@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         config = read_estimator_config(conf)
         guard = token_guard(conf, insecure=args.insecure)
         router = Router()
-        service = add_routes(router, conf, guard, db_path=args.db)
+        # Handed over, so that a warning about the keys is logged once, not per reading.
+        service = add_routes(router, conf, guard, db_path=args.db, config=config)
         port = args.port if args.port is not None else config.port
         server = HttpServer(router, args.host, port, _MAX_BODY_BYTES)
     except (ConfigurationError, SkylineStoreError) as exc:

@@ -47,20 +47,18 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so `yarn-elastic --help` does not pay for numpy and xgboost.
     from yarn_elastic.depository.config import DEPOSITORY_PATH
     from yarn_elastic.depository.database import DatabaseError
-    from yarn_elastic.prediction.config import MODEL_DIR, VALIDATION_RUNS
-    from yarn_elastic.prediction.model_store import ModelStore, ModelStoreError
+    from yarn_elastic.prediction.config import VALIDATION_RUNS
+    from yarn_elastic.prediction.model_store import ModelStoreError
+    from yarn_elastic.prediction.recorder import model_store_from_conf
     from yarn_elastic.prediction.report import predict_report, render_text
 
     try:
         conf = read_configuration(args.conf)
         db_path = args.db or DEPOSITORY_PATH.read(conf)
-        model_dir = MODEL_DIR.read(conf) or None
         validation_runs = VALIDATION_RUNS.read(conf)
-    except ConfigurationError as exc:
-        return _fail(str(exc))
-    try:
-        store = ModelStore(db_path, model_dir)
-    except (DatabaseError, ModelStoreError) as exc:
+        # The core's slot length and model dir, so that what it shows is what the core uses.
+        store = model_store_from_conf(conf, db_path)
+    except (ConfigurationError, DatabaseError, ModelStoreError) as exc:
         return _fail(str(exc))
     try:
         fields: dict[str, Any] = {

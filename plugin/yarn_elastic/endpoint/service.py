@@ -185,6 +185,7 @@ class CoreService:
         self.observe_decide: Callable[[float], None] | None = None
         # Told of applications the RM stopped listing; must not block (the recorder queues).
         self.on_finished: Callable[[Sequence[FinishedApp]], None] | None = None
+        self._shim_slot_ms: int | None = None  # the slot length last checked against ours
 
     def exchange(self, message: bytes | bytearray) -> bytes:
         with self._lock:
@@ -232,6 +233,7 @@ class CoreService:
                           capabilities=(CAPABILITY_RESIZE,) if resizing else ())
 
     def cycle(self, request: CycleRequest) -> CycleReply:
+        self._check_slot_length(request.slot_ms)
         self._learn_from_kills(request)
         outcome = self.picture.apply(request)
         self.stats.cycles += 1
@@ -273,6 +275,19 @@ class CoreService:
         self._log.add_resizes(request.seq, now, decision.resizes)
         return CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms,
                           resizes=decision.resizes, schema=self.session.schema)
+
+    def _check_slot_length(self, slot_ms: int) -> None:
+        """The shim and the core each read yarn.elastic.slot-ms from their own yarn-site.xml.
+        Bands are rescaled to the shim's slots every cycle, so a difference costs precision
+        and time, not correctness; it is said once per value, for the operator to align."""
+        if self.elastic is None or slot_ms == self._shim_slot_ms:
+            return
+        self._shim_slot_ms = slot_ms
+        ours = self.elastic.bands.band_slot_ms
+        if ours > 0 and slot_ms != ours:
+            LOG.warning("the shim's slots are %d ms, the core's %d ms (yarn.elastic.slot-ms in"
+                        " each one's yarn-site.xml): predicted bands are rescaled every cycle;"
+                        " give both the same value", slot_ms, ours)
 
     def _learn_from_kills(self, request: CycleRequest) -> None:
         """Kubernetes VPA's rule after an OOM: a job role one of whose containers the

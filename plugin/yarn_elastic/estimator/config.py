@@ -1,8 +1,14 @@
 """The estimator's configuration keys: Hadoop's own `resourceestimator.*` keys, same meaning and
-code defaults, plus yarn-elastic's `yarn.elastic.estimator.*` keys for what Hadoop lacks."""
+code defaults, plus yarn-elastic's `yarn.elastic.estimator.*` keys for what Hadoop lacks.
+
+One default differs from Hadoop's: `resourceestimator.timeInterval` follows `yarn.elastic.slot-ms`
+(in whole seconds) unless it is set, so the estimator steps as the core's curves do. Set, it
+wins, as it would in Hadoop's estimator, and a value that differs from the slot is warned of.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +16,9 @@ from pathlib import Path
 from yarn_elastic.depository.config import DEPOSITORY_PATH
 from yarn_elastic.estimator.solver import SolverParams
 from yarn_elastic.settings import Key, fraction, port_number, positive_int
+from yarn_elastic.slots import SLOT_MS, whole_seconds
+
+LOG = logging.getLogger("yarn_elastic.estimator")
 
 # Hadoop's class names keep working, so an existing resourceestimator-config.xml can be reused.
 _LINE_PARSERS = {
@@ -44,8 +53,10 @@ MIN_JOB_RUNS = Key(
     "Runs of a pipeline needed before it is estimated (Hadoop's shipped config sets 2).",
 )
 TIME_INTERVAL = Key(
-    "resourceestimator.timeInterval", 5, positive_int, "a positive integer (seconds)",
-    "Seconds per discretisation step, for native-log skylines and for the LP.",
+    "resourceestimator.timeInterval", whole_seconds(SLOT_MS.default), positive_int,
+    "a positive integer (seconds)",
+    "Seconds per discretisation step, for native-log skylines and for the LP. Unset: "
+    "yarn.elastic.slot-ms in whole seconds (Hadoop's own default is 5).",
 )
 LINE_PARSER = Key(
     "resourceestimator.translator.line-parser", "native", line_parser,
@@ -96,7 +107,7 @@ def read_estimator_config(conf: Mapping[str, str]) -> EstimatorConfig:
             alpha=ALPHA.read(conf),
             beta=BETA.read(conf),
             min_job_runs=MIN_JOB_RUNS.read(conf),
-            time_interval=TIME_INTERVAL.read(conf),
+            time_interval=time_interval(conf),
         ),
         line_parser=LINE_PARSER.read(conf),
         port=SERVICE_PORT.read(conf),
@@ -104,3 +115,22 @@ def read_estimator_config(conf: Mapping[str, str]) -> EstimatorConfig:
         log_dirs=LOG_DIRS.read(conf),
     )
 
+
+def time_interval(conf: Mapping[str, str]) -> int:
+    """The estimator's step in seconds: Hadoop's key where set, else the slot length."""
+    slot_ms = SLOT_MS.read(conf)
+    if not (conf.get(TIME_INTERVAL.name) or "").strip():
+        seconds = whole_seconds(slot_ms)
+        if seconds * 1000 != slot_ms:
+            LOG.warning("estimator: %s=%d ms is not a whole number of seconds; the estimator's"
+                        " steps (%s) are whole seconds: %d s", SLOT_MS.name, slot_ms,
+                        TIME_INTERVAL.name, seconds)
+        return seconds
+    seconds = TIME_INTERVAL.read(conf)
+    if seconds * 1000 != slot_ms:
+        # Kept, not overridden: a Hadoop estimator configuration must mean what it meant there.
+        LOG.warning("estimator: %s=%d s differs from %s=%d ms: skylines and LP estimates step"
+                    " %d s, the core's curves %d ms. Remove %s to follow %s.",
+                    TIME_INTERVAL.name, seconds, SLOT_MS.name, slot_ms, seconds, slot_ms,
+                    TIME_INTERVAL.name, SLOT_MS.name)
+    return seconds

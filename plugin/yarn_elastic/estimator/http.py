@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from yarn_elastic.estimator.config import TOKEN_FILE, read_estimator_config
+from yarn_elastic.estimator.config import TOKEN_FILE, EstimatorConfig, read_estimator_config
 from yarn_elastic.estimator.serde import history_to_json, rle_to_json
 from yarn_elastic.estimator.service import (
     BadPipelineId,
@@ -76,11 +76,12 @@ def add_routes(
     guard: TokenGuard,
     store: SqliteSkylineStore | None = None,
     db_path: str | Path | None = None,
+    config: EstimatorConfig | None = None,
 ) -> EstimatorService:
     """Mount the estimator on `router`, its writes behind `guard`. The core passes its
     depository's store (or database path) so both share one SQLite file; otherwise the
     configured path is opened."""
-    config = read_estimator_config(conf)
+    config = config or read_estimator_config(conf)
     if store is None:
         store = SqliteSkylineStore(db_path if db_path is not None else config.db_path)
     service = EstimatorService(config, store)

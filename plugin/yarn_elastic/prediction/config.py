@@ -1,4 +1,8 @@
-"""Prediction's configuration keys (yarn-site.xml), documented in docs/prediction.md."""
+"""Prediction's configuration keys (yarn-site.xml), documented in docs/prediction.md.
+
+Its slot length is no key of its own: curves are in slots of `yarn.elastic.slot-ms` (slots.py),
+which also says what became of `yarn.elastic.prediction.slot-seconds`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,6 @@ from yarn_elastic.settings import Key, boolean, positive_float, positive_int
 MODEL_DIR = Key(
     "yarn.elastic.prediction.model-dir", "", str, "a directory, or empty for the default",
     "Where model files (UBJSON) live; default: prediction-models/ beside the database file.",
-)
-SLOT_SECONDS = Key(
-    "yarn.elastic.prediction.slot-seconds", 5, positive_int, "seconds > 0",
-    "Length of one time slot of a predicted demand curve.",
 )
 RETRAIN_EVERY_RUNS = Key(
     "yarn.elastic.prediction.retrain-every-runs", 1, positive_int, "an integer > 0",
@@ -29,5 +29,4 @@ VALIDATION_RUNS = Key(
     "How many of a job's latest runs the selector replays to compare predictors.",
 )
 
-KEYS = (MODEL_DIR, SLOT_SECONDS, RETRAIN_EVERY_RUNS, LEARN_FROM_FINISHED, SETTLE_SECONDS,
-        VALIDATION_RUNS)
+KEYS = (MODEL_DIR, RETRAIN_EVERY_RUNS, LEARN_FROM_FINISHED, SETTLE_SECONDS, VALIDATION_RUNS)

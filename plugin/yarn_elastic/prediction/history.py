@@ -2,7 +2,7 @@
 
 A run is one YARN application; its containers are grouped by role: the container whose id ends
 in `_000001` is the ApplicationMaster (YARN allocates it first), every other one an executor.
-Each container's samples are averaged into `slot_seconds` slots from the container's own start,
+Each container's samples are averaged into slots of `slot_ms` from the container's own start,
 then a role's containers are averaged (`mean_container_curve`).
 """
 
@@ -27,12 +27,11 @@ def role_of(container_id: str) -> str:
     return AM_ROLE if is_am_container(container_id) else EXECUTOR_ROLE
 
 
-def samples_to_curve(points: list[dict[str, Any]], slot_seconds: int) -> CurveArray | None:
+def samples_to_curve(points: list[dict[str, Any]], slot_ms: int) -> CurveArray | None:
     """Slot means of the depository's samples (raw or 1-minute rows alike), or None if empty."""
     if not points:
         return None
     start = min(int(p["ts_ms"]) for p in points)
-    slot_ms = slot_seconds * 1000
     slots = (max(int(p["ts_ms"]) for p in points) - start) // slot_ms + 1
     sums = np.zeros((4, slots))
     counts = np.zeros(slots)
@@ -58,13 +57,13 @@ def samples_to_curve(points: list[dict[str, Any]], slot_seconds: int) -> CurveAr
 
 def run_of_app(
     store: UsageStore, app_id: str, signature: JobSignature, finished_ms: int,
-    slot_seconds: int = 5, input_bytes: float | None = None,
+    slot_ms: int, input_bytes: float | None = None,
 ) -> Run | None:
     """One application's run from its stored samples, or None if none were stored."""
     by_role: dict[str, list[CurveArray]] = {}
     for container in store.app_containers(app_id):
         points = store.container_curve(container["container_id"]) or []
-        curve = samples_to_curve(points, slot_seconds)
+        curve = samples_to_curve(points, slot_ms)
         if curve is not None:
             by_role.setdefault(role_of(container["container_id"]), []).append(curve)
     if not by_role:
@@ -77,13 +76,13 @@ def run_of_app(
 
 
 def runs_from_depository(
-    store: UsageStore, signature: JobSignature, slot_seconds: int = 5,
+    store: UsageStore, signature: JobSignature, slot_ms: int,
 ) -> list[Run]:
     """Every finished application named like the signature (same user/queue/type if known)."""
     runs = []
     for app in store.job_runs(signature.app_name, signature.user, signature.queue,
                               signature.app_type):
-        run = run_of_app(store, app["app_id"], signature, int(app["last_ms"] or 0), slot_seconds)
+        run = run_of_app(store, app["app_id"], signature, int(app["last_ms"] or 0), slot_ms)
         if run is None:
             LOG.info("application %s has no usage samples; skipped", app["app_id"])
             continue

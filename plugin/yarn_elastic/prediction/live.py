@@ -41,10 +41,11 @@ def band_key(app: App, role: str, executor_size: tuple[float, float] | None) -> 
 class LiveBands:
     """The cycle's `BandLookup`, filled by a background thread from the model store."""
 
-    def __init__(self, models: ModelStore, slot_seconds: int,
+    def __init__(self, models: ModelStore,
                  forecaster: Callable[[ModelStore], Forecaster] | None = None) -> None:
         self.models = models
-        self.band_slot_ms = slot_seconds * 1000  # runs' curves are in prediction slots
+        # Bands are predicted from the store's runs, so they come in its slots.
+        self.band_slot_ms = models.slot_ms
         self._make_forecaster = forecaster or _forecaster_of
         self._book: dict[BandKey, CurveArray | None] = {}
         self._queued: dict[BandKey, tuple[App, str, tuple[float, float] | None]] = {}

@@ -1,12 +1,19 @@
 """Persisting prediction state in the depository's database, and model files beside it.
 
 Tables (all `prediction_*`, next to the depository's `usage_*`):
-- `prediction_runs`: every finished run's role curves, the history models are retrained from;
+- `prediction_runs`: every finished run's role curves, the history models are retrained from,
+  with the slot length they were measured in (`slot_ms`);
 - `prediction_models`: one row per model file: its path, SHA-256, size and training metadata;
 - `prediction_meta`: small JSON values (the history predictors' band calibration).
 
 A model file whose checksum does not match its row (torn write, disk error, someone's edit) is
 never loaded: it is logged, rebuilt from `prediction_runs`, and counted in `rebuilds`.
+
+One slot length serves the store (`yarn.elastic.slot-ms`). A stored run of another one (the
+operator changed the key, or the run predates the default of 3 s) is read rescaled to it, each
+slot the largest value it overlaps (`runs.rescaled`), and stays stored as it was measured; a
+model file trained on another slot length is retrained. Runs stored before runs recorded their
+slot length get `legacy_slot_ms` written in once, when the store is first opened.
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.depository.database import open_database
-from yarn_elastic.prediction.runs import Run
+from yarn_elastic.prediction.runs import Run, rescaled
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.prediction.xgb_curves import CurveModel, TrainingParams, train
+from yarn_elastic.slots import LEGACY_SLOT_MS, SLOT_MS
 
 LOG = logging.getLogger("yarn_elastic.prediction")
 
@@ -36,7 +44,7 @@ FEATURE_MODEL = "xgboost-curves"
 _DDL = """
 CREATE TABLE IF NOT EXISTS prediction_runs (
   signature_key TEXT NOT NULL, run_id TEXT NOT NULL, finished_ms INTEGER NOT NULL,
-  signature TEXT NOT NULL, input_bytes REAL, roles TEXT NOT NULL,
+  signature TEXT NOT NULL, input_bytes REAL, roles TEXT NOT NULL, slot_ms INTEGER,
   PRIMARY KEY (signature_key, run_id));
 CREATE INDEX IF NOT EXISTS prediction_runs_by_time ON prediction_runs (finished_ms);
 CREATE TABLE IF NOT EXISTS prediction_models (
@@ -68,21 +76,69 @@ def signature_from_json(text: str) -> JobSignature:
 
 
 class ModelStore:
-    """Thread-safe; one connection. `model_dir` defaults to `<db dir>/prediction-models`."""
+    """Thread-safe; one connection. `model_dir` defaults to `<db dir>/prediction-models`.
+    Runs go in and come out in slots of `slot_ms`; `legacy_slot_ms` is the slot length of runs
+    and models stored without one."""
 
     def __init__(
         self, db_path: str | Path, model_dir: str | Path | None = None,
         params: TrainingParams | None = None, retrain_every_runs: int = 1,
+        slot_ms: int = SLOT_MS.default, legacy_slot_ms: int = LEGACY_SLOT_MS,
     ) -> None:
         self.db_path = Path(db_path)
         self.model_dir = Path(model_dir) if model_dir else self.db_path.parent / "prediction-models"
         self.params = params or TrainingParams()
         self.retrain_every_runs = retrain_every_runs
+        self.slot_ms, self.legacy_slot_ms = slot_ms, legacy_slot_ms
         self.counters = StoreCounters()
         self._lock = threading.Lock()
         self._db = open_database(self.db_path)
         self._db.executescript(_DDL)
+        self._record_slot_lengths()
+        self._report_other_slot_lengths()
         self._model: CurveModel | None = None
+
+    def _record_slot_lengths(self) -> None:
+        """Give runs stored by a version that recorded no slot length `legacy_slot_ms`, once,
+        so that they keep it when the configured slot length changes later."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(prediction_runs)")}
+        if "slot_ms" in columns and self._db.execute(
+                "SELECT 1 FROM prediction_runs WHERE slot_ms IS NULL LIMIT 1").fetchone() is None:
+            return  # the common case needs no write lock
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                # Again inside the lock: another process (`yarn-elastic predict`, a second
+                # core) may have done it meanwhile.
+                columns = {row[1] for row in self._db.execute(
+                    "PRAGMA table_info(prediction_runs)")}
+                if "slot_ms" not in columns:
+                    self._db.execute("ALTER TABLE prediction_runs ADD COLUMN slot_ms INTEGER")
+                filled = self._db.execute(
+                    "UPDATE prediction_runs SET slot_ms = ? WHERE slot_ms IS NULL",
+                    (self.legacy_slot_ms,)).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise ModelStoreError(
+                f"cannot record the slot length of the stored runs in {self.db_path} ({exc});"
+                " the core needs write access to its database") from exc
+        if filled:
+            LOG.info("prediction: %d stored runs recorded no slot length; recorded as %d ms"
+                     " (the old default, or the deprecated yarn.elastic.prediction.slot-seconds"
+                     " where set)", filled, self.legacy_slot_ms)
+
+    def _report_other_slot_lengths(self) -> None:
+        rows = self._db.execute(
+            "SELECT slot_ms, count(*) FROM prediction_runs WHERE slot_ms != ? GROUP BY slot_ms"
+            " ORDER BY slot_ms", (self.slot_ms,)).fetchall()
+        for slot_ms, count in rows:
+            LOG.info("prediction: %d stored runs have %d ms slots, not the configured %d ms"
+                     " (%s): they are read rescaled to it, each slot the largest value it"
+                     " overlaps, and stay stored as measured", count, slot_ms, self.slot_ms,
+                     SLOT_MS.name)
 
     def close(self) -> None:
         with self._lock:
@@ -91,13 +147,15 @@ class ModelStore:
     # ---- history ------------------------------------------------------------------------
 
     def record_run(self, run: Run) -> bool:
-        """Store a finished run (idempotent by signature and run id); True if it was new."""
+        """Store a finished run, its curves in this store's slots (idempotent by signature and
+        run id); True if it was new."""
         roles = {role: np.round(curve, 4).tolist() for role, curve in run.roles.items()}
         with self._lock:
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO prediction_runs VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO prediction_runs (signature_key, run_id, finished_ms,"
+                " signature, input_bytes, roles, slot_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (run.signature.key, run.run_id, run.finished_ms, signature_to_json(run.signature),
-                 run.input_bytes, json.dumps(roles)),
+                 run.input_bytes, json.dumps(roles), self.slot_ms),
             )
             new = cursor.rowcount == 1
         if new:
@@ -105,7 +163,9 @@ class ModelStore:
         return new
 
     def runs(self, signature: JobSignature | None = None) -> list[Run]:
-        sql = "SELECT signature, run_id, finished_ms, input_bytes, roles FROM prediction_runs"
+        """The stored runs, oldest first, in this store's slots."""
+        sql = ("SELECT signature, run_id, finished_ms, input_bytes, roles, slot_ms"
+               " FROM prediction_runs")
         args: tuple[Any, ...] = ()
         if signature is not None:
             sql += " WHERE signature_key = ?"
@@ -113,8 +173,10 @@ class ModelStore:
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY finished_ms, run_id", args).fetchall()
         out = []
-        for sig, run_id, finished, input_bytes, roles in rows:
-            curves = {r: np.asarray(c, dtype=np.float64) for r, c in json.loads(roles).items()}
+        for sig, run_id, finished, input_bytes, roles, slot_ms in rows:
+            stored_ms = slot_ms or self.legacy_slot_ms
+            curves = {r: rescaled(np.asarray(c, dtype=np.float64), stored_ms, self.slot_ms)
+                      for r, c in json.loads(roles).items()}
             out.append(Run(signature_from_json(sig), run_id, finished, curves, input_bytes))
         return out
 
@@ -217,12 +279,23 @@ class ModelStore:
                 f"recorded {row['sha256'][:12]}…"
             )
         try:
-            return CurveModel.from_bytes(data, json.loads(row["metadata"]))
+            metadata = json.loads(row["metadata"])
+            trained_ms = int(metadata.get("slot_ms", self.legacy_slot_ms))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ModelStoreError(f"model file {path} cannot be loaded ({exc})") from exc
+        # The model predicts a curve's length in slots: of another slot length it is wrong.
+        if trained_ms != self.slot_ms:
+            raise ModelStoreError(
+                f"model file {path} was trained on {trained_ms} ms slots, and {SLOT_MS.name}"
+                f" is {self.slot_ms} ms")
+        try:
+            return CurveModel.from_bytes(data, metadata)
         except (ValueError, KeyError, TypeError, sqlite3.Error) as exc:
             raise ModelStoreError(f"model file {path} cannot be loaded ({exc})") from exc
 
     def _save(self, model: CurveModel) -> None:
         data, metadata = model.to_bytes()
+        metadata["slot_ms"] = self.slot_ms
         self.model_dir.mkdir(parents=True, exist_ok=True)
         path = self.model_dir / f"{FEATURE_MODEL}.ubj"
         tmp = path.with_suffix(".ubj.tmp")

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from yarn_elastic.depository.store import UsageStore
 from yarn_elastic.picture import FinishedApp
@@ -30,6 +31,7 @@ from yarn_elastic.prediction.history import run_of_app
 from yarn_elastic.prediction.model_store import ModelStore
 from yarn_elastic.prediction.runs import Run
 from yarn_elastic.prediction.signature import make_signature
+from yarn_elastic.slots import slot_lengths
 
 LOG = logging.getLogger("yarn_elastic.prediction")
 
@@ -44,13 +46,12 @@ class RecorderCounters:
 
 class RunRecorder:
     def __init__(
-        self, usage: UsageStore, models: ModelStore, slot_seconds: int,
-        settle_seconds: float = 15.0,
+        self, usage: UsageStore, models: ModelStore, settle_seconds: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self.usage, self.models = usage, models
-        self.slot_seconds, self.settle_seconds = slot_seconds, settle_seconds
+        self.settle_seconds = settle_seconds
         self.counters = RecorderCounters()
         self.recent: deque[str] = deque(maxlen=20)  # application ids last learnt from
         self._clock, self._wall_ms = clock, wall_ms
@@ -111,7 +112,8 @@ class RunRecorder:
             app.name, app.app_type, app.queue, app.user, finished.executor_vcores,
             finished.executor_memory_mb, None, app.tags,
         )
-        run = run_of_app(self.usage, app.id, signature, finished_ms, self.slot_seconds)
+        # In the store's slots, so that what is stored is what it reads back.
+        run = run_of_app(self.usage, app.id, signature, finished_ms, self.models.slot_ms)
         if run is None:
             self.counters.without_samples += 1
             LOG.info("application %s (%s) finished without usage samples in the depository "
@@ -154,10 +156,13 @@ class RunRecorder:
             self.record_due()
 
 
-def model_store_from_conf(conf: Mapping[str, str], usage: UsageStore) -> ModelStore:
-    """The runs and models on the depository's database, as the configuration places them."""
-    return ModelStore(usage.path, config.MODEL_DIR.read(conf) or None,
-                      retrain_every_runs=config.RETRAIN_EVERY_RUNS.read(conf))
+def model_store_from_conf(conf: Mapping[str, str], db_path: str | Path) -> ModelStore:
+    """The runs and models on the depository's database, as the configuration places them,
+    in slots of yarn.elastic.slot-ms."""
+    lengths = slot_lengths(conf)
+    return ModelStore(db_path, config.MODEL_DIR.read(conf) or None,
+                      retrain_every_runs=config.RETRAIN_EVERY_RUNS.read(conf),
+                      slot_ms=lengths.slot_ms, legacy_slot_ms=lengths.legacy_ms)
 
 
 def recorder_from_conf(conf: Mapping[str, str], usage: UsageStore) -> RunRecorder | None:
@@ -166,11 +171,10 @@ def recorder_from_conf(conf: Mapping[str, str], usage: UsageStore) -> RunRecorde
         LOG.info("prediction: %s is false; finished applications are not learnt from",
                  config.LEARN_FROM_FINISHED.name)
         return None
-    models = model_store_from_conf(conf, usage)
-    recorder = RunRecorder(usage, models, config.SLOT_SECONDS.read(conf),
-                           config.SETTLE_SECONDS.read(conf))
+    models = model_store_from_conf(conf, usage.path)
+    recorder = RunRecorder(usage, models, config.SETTLE_SECONDS.read(conf))
     recorder.start()
-    LOG.info("prediction: learning from finished applications %.0f s after they end; "
-             "%d runs stored, models in %s", recorder.settle_seconds,
+    LOG.info("prediction: learning from finished applications %.0f s after they end, in %d ms"
+             " slots; %d runs stored, models in %s", recorder.settle_seconds, models.slot_ms,
              models.run_count(), models.model_dir)
     return recorder

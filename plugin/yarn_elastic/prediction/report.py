@@ -44,7 +44,8 @@ def predict_report(
     roles = forecaster.roles_of(signature) or ["am", "executor"]
     out: dict[str, Any] = {
         "signature": signature.describe(), "signature_key": signature.key,
-        "runs": len(runs), "notes": notes, "feature_model": forecaster.model is not None,
+        "runs": len(runs), "slot_ms": store.slot_ms, "notes": notes,
+        "feature_model": forecaster.model is not None,
         "roles": {},
     }
     input_bytes = fields.get("input_bytes")
@@ -79,7 +80,8 @@ def render_text(report: dict[str, Any], explain: bool) -> str:
     for role, entry in report["roles"].items():
         peaks = ", ".join(f"{k}={v}" for k, v in entry["peak"].items())
         uppers = ", ".join(f"{k}={v}" for k, v in entry["upper_peak"].items())
-        lines.append(f"{role}: {entry['slots']} slots by {entry['predictor']}; peak {peaks}")
+        lines.append(f"{role}: {entry['slots']} slots of {report['slot_ms']} ms by"
+                     f" {entry['predictor']}; peak {peaks}")
         lines.append(f"{role}: upper band peak {uppers}")
         if explain:
             lines.append(f"{role}: chose {entry['predictor']}: {entry['reason']}")

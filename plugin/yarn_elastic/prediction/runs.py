@@ -1,7 +1,8 @@
 """One finished run of a job as the predictors see it: a demand curve per container role.
 
 A role curve is a (4, slots) array in `RESOURCE_NAMES` order (cpu_vcores, memory_mb,
-disk_mb_per_s, network_mb_per_s), one column per `slot_seconds`, for one representative
+disk_mb_per_s, network_mb_per_s), one column per slot (`yarn.elastic.slot-ms`; a
+stored run records its own, see model_store.py), for one representative
 container of that role (the mean over the run's containers of the role, aligned at their
 starts). A demand curve ends: after its last slot the container is gone and uses nothing, so
 usage curves are compared after padding with zeros. An allocation made from a predicted curve
@@ -69,6 +70,23 @@ def resample(curve: CurveArray, slots: int) -> CurveArray:
     source = (np.arange(curve.shape[1]) + 0.5) / curve.shape[1]
     target = (np.arange(slots) + 0.5) / slots
     return np.stack([np.interp(target, source, row) for row in curve]).astype(np.float64)
+
+
+def rescaled(curve: CurveArray, from_ms: int, to_ms: int) -> CurveArray:
+    """A curve of `from_ms` slots as slots of `to_ms` over the same time, each the largest
+    value of the slots it overlaps: a band is an upper bound, so it stays one, and a measured
+    run rescaled so never understates the demand it is learnt from."""
+    if from_ms <= 0 or to_ms <= 0 or from_ms == to_ms:
+        return curve
+    length = curve.shape[1]
+    slots = max(1, -(-length * from_ms // to_ms))
+    starts = np.arange(slots) * to_ms // from_ms
+    ends = np.minimum(((np.arange(slots) + 1) * to_ms - 1) // from_ms, length - 1)
+    # New slot i covers old slots starts[i]..ends[i], and ends[i] is starts[i+1] - 1 or
+    # starts[i+1]: the max from one start to the next, with the end slot, is that span's max.
+    # In one pass, because every stored run read at another slot length comes through here.
+    out: CurveArray = np.maximum(np.maximum.reduceat(curve, starts, axis=1), curve[:, ends])
+    return out
 
 
 def stack(curves: Sequence[CurveArray]) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Resize, is_am_container
 from yarn_elastic.picture import PictureSnapshot
-from yarn_elastic.prediction.runs import hold
+from yarn_elastic.prediction.runs import hold, rescaled
 from yarn_elastic.resources import CurveArray, to_array
 from yarn_elastic.scheduling import band_arrays as ba
 from yarn_elastic.scheduling import running_table as rt
@@ -303,20 +303,6 @@ def elastic_policy(policy: Policy, demand: ElasticDemand) -> Policy:
     if hot:
         placing = replace(placing, filters=(*placing.filters, AvoidNodes(hot)))
     return placing
-
-
-def rescaled(curve: CurveArray, from_ms: int, to_ms: int) -> CurveArray:
-    """A curve of `from_ms` slots as slots of `to_ms`, each the largest value of the slots
-    it overlaps (a band is an upper bound, so it stays one)."""
-    if from_ms <= 0 or to_ms <= 0 or from_ms == to_ms:
-        return curve
-    length = curve.shape[1]
-    slots = max(1, -(-length * from_ms // to_ms))
-    starts = np.arange(slots) * to_ms // from_ms
-    ends = np.minimum(((np.arange(slots) + 1) * to_ms - 1) // from_ms, length - 1)
-    out: CurveArray = np.stack(
-        [curve[:, a : b + 1].max(axis=1) for a, b in zip(starts, ends, strict=True)], axis=1)
-    return out
 
 
 def _ends_after(curve: CurveArray, position: int) -> CurveArray:

@@ -7,6 +7,7 @@ One 8-vcore, 8192 MB node; slots of 1 s; memory steps of 512 MB. An executor ask
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -17,10 +18,11 @@ from yarn_elastic.endpoint.service import CoreService, ElasticInputs
 from yarn_elastic.messages import App, Container, CycleRequest, MemoryKill, flat
 from yarn_elastic.messages.encode import encode_message
 from yarn_elastic.messages.schema import Hello
+from yarn_elastic.prediction.runs import rescaled
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import minfrag_policy, schedule
 from yarn_elastic.scheduling.demand import CurveDemandModel
-from yarn_elastic.scheduling.elastic import ElasticDemand, NoBands, rescaled
+from yarn_elastic.scheduling.elastic import ElasticDemand, NoBands
 from yarn_elastic.scheduling.resize import ResizeRules
 
 RULES = ResizeRules(lead_slots=1, memory_step_mb=512)
@@ -182,6 +184,19 @@ def test_a_core_without_predictions_agrees_to_no_resizes() -> None:
     hello = json.loads(service.exchange(encode_message(Hello("rm-test", "0.1.0", ("resize",)))))
     assert hello["capabilities"] == []
     assert _cycle(service)["resizes"] == []
+
+
+def test_a_shim_on_other_slots_is_warned_of_once(caplog: pytest.LogCaptureFixture) -> None:
+    class FiveSecondBands(Bands):
+        band_slot_ms = 5 * SLOT_MS
+
+    service = CoreService(minfrag_policy(), elastic=_inputs(FiveSecondBands()))
+    service.exchange(encode_message(Hello("rm-test", "0.1.0", ("resize",))))
+    with caplog.at_level(logging.WARNING):
+        assert _cycle(service)["status"] == "ok" and _cycle(service)["status"] == "ok"
+    (warning,) = [r.getMessage() for r in caplog.records if "slots are" in r.getMessage()]
+    assert f"the shim's slots are {SLOT_MS} ms, the core's {5 * SLOT_MS} ms" in warning
+    assert "yarn.elastic.slot-ms" in warning
 
 
 def test_no_bands_means_the_flat_plan() -> None:

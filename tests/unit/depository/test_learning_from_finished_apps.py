@@ -40,9 +40,9 @@ def store_usage(depository: Depository, seconds: int = 20) -> None:
 
 
 def recorder(store: UsageStore, tmp_path: Path, clock: Clock) -> RunRecorder:
-    models = ModelStore(store.path, tmp_path / "models")
-    return RunRecorder(store, models, slot_seconds=5, settle_seconds=15, clock=clock,
-                       wall_ms=lambda: NOW_MS)
+    # The recorder cuts runs in its store's slots: 5 s here, so 20 samples make 4 slots.
+    models = ModelStore(store.path, tmp_path / "models", slot_ms=5000)
+    return RunRecorder(store, models, settle_seconds=15, clock=clock, wall_ms=lambda: NOW_MS)
 
 
 def told_of_a_measured_app(
@@ -94,7 +94,7 @@ def test_the_thread_learns_and_stops(
 ) -> None:
     store_usage(depository)
     models = ModelStore(store.path, tmp_path / "models")
-    learner = RunRecorder(store, models, slot_seconds=5, settle_seconds=0.05)
+    learner = RunRecorder(store, models, settle_seconds=0.05)
     learner.start()
     learner.finished([finished_app()])
     deadline = time.monotonic() + 10

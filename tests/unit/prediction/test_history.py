@@ -38,7 +38,8 @@ def test_runs_from_depository_groups_roles_and_slots(tmp_path: Path) -> None:
     }
     store = UsageStore(tmp_path / "core.db")
     store.ingest(parse_report(payload, NOW, Limits(10_000, 60_000), None), NOW)
-    runs = runs_from_depository(store, JobSignature("etl", "SPARK", "default", "alice"), 5)
+    runs = runs_from_depository(store, JobSignature("etl", "SPARK", "default", "alice"),
+                                5000)
     store.close()
     assert len(runs) == 1
     run = runs[0]

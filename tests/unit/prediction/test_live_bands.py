@@ -30,7 +30,7 @@ def store_with_runs(path: Path, runs: int) -> ModelStore:
 
 
 def test_a_miss_answers_none_at_once_and_the_thread_fills_it(tmp_path: Path) -> None:
-    bands = LiveBands(store_with_runs(tmp_path, 3), slot_seconds=5)
+    bands = LiveBands(store_with_runs(tmp_path, 3))
     assert bands.band(APP, "executor", SIZE) is None  # queued, not computed in the cycle
     assert bands.fill() == 1
     band = bands.band(APP, "executor", SIZE)
@@ -40,7 +40,7 @@ def test_a_miss_answers_none_at_once_and_the_thread_fills_it(tmp_path: Path) -> 
 
 
 def test_an_am_ask_finds_the_one_stored_signature_of_its_job(tmp_path: Path) -> None:
-    bands = LiveBands(store_with_runs(tmp_path, 3), slot_seconds=5)
+    bands = LiveBands(store_with_runs(tmp_path, 3))
     bands.band(APP, "am", None)  # the AM comes before any executor: no size yet
     bands.fill()
     band = bands.band(APP, "am", None)
@@ -48,7 +48,7 @@ def test_an_am_ask_finds_the_one_stored_signature_of_its_job(tmp_path: Path) -> 
 
 
 def test_an_unknown_job_has_no_band(tmp_path: Path) -> None:
-    bands = LiveBands(store_with_runs(tmp_path, 3), slot_seconds=5)
+    bands = LiveBands(store_with_runs(tmp_path, 3))
     other = App("application_1_0009", "root.default", "bob", "adhoc", "SPARK", 0, 0)
     bands.band(other, "executor", SIZE)
     bands.fill()
@@ -58,7 +58,7 @@ def test_an_unknown_job_has_no_band(tmp_path: Path) -> None:
 
 def test_a_memory_kill_raises_the_job_roles_memory_band_for_good(tmp_path: Path) -> None:
     store = store_with_runs(tmp_path, 3)
-    bands = LiveBands(store, slot_seconds=5)
+    bands = LiveBands(store)
     bands.band(APP, "executor", SIZE)
     bands.fill()
     bands.bump(APP, "executor")
@@ -76,14 +76,14 @@ def test_a_memory_kill_raises_the_job_roles_memory_band_for_good(tmp_path: Path)
 
 
 def test_without_runs_nothing_is_predicted(tmp_path: Path) -> None:
-    bands = LiveBands(ModelStore(tmp_path / "core.db"), slot_seconds=5)
+    bands = LiveBands(ModelStore(tmp_path / "core.db"))
     bands.band(APP, "executor", SIZE)
     bands.fill()
     assert bands.band(APP, "executor", SIZE) is None
 
 
 def test_the_thread_starts_and_stops(tmp_path: Path) -> None:
-    bands = LiveBands(store_with_runs(tmp_path, 3), slot_seconds=5)
+    bands = LiveBands(store_with_runs(tmp_path, 3))
     bands.start()
     try:
         bands.band(APP, "executor", SIZE)
