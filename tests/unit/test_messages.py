@@ -111,6 +111,14 @@ def test_garbage_is_a_message_error_not_a_crash(data: bytes) -> None:
         decode_request(data)
 
 
+# Found by benchmarks/reliability/fuzz.py: both escaped json.loads as RecursionError and
+# ValueError, which the endpoint does not expect, instead of a MessageError naming the message.
+@pytest.mark.parametrize("data", [b"[" * 100_000, b'{"schema":' + b"9" * 5000 + b"}"])
+def test_too_deep_or_too_long_a_number_is_a_message_error(data: bytes) -> None:
+    with pytest.raises(MessageError, match=r"^message: "):
+        decode_request(data)
+
+
 def test_unknown_fields_are_ignored() -> None:
     raw = _full()
     raw["future_field"] = {"x": 1}

@@ -373,6 +373,10 @@ def parse_json(data: bytes | bytearray | str) -> dict[str, Any]:
         raise MessageError(f"message: not UTF-8 ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise MessageError(f"message: not valid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise MessageError("message: nested too deeply to be a message") from exc
+    except ValueError as exc:  # an integer of more digits than Python will convert
+        raise MessageError(f"message: a number in it is out of range ({exc})") from exc
     if not isinstance(raw, dict):
         raise MessageError(f"message: expected a JSON object, got {_kind(raw)}")
     return raw

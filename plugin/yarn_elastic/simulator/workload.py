@@ -260,6 +260,9 @@ def _read_document(file: Path) -> object:
                             f"({exc.msg}); fix the file{hint}") from exc
     except (UnicodeDecodeError, RecursionError) as exc:
         raise WorkloadError(f"{file}: not valid UTF-8 JSON ({exc}); fix the file{hint}") from exc
+    except ValueError as exc:  # an integer of more digits than Python will convert
+        raise WorkloadError(f"{file}: a number in it is out of range ({exc}); fix the file"
+                            ) from exc
 
 
 def _stem(file: Path) -> str:

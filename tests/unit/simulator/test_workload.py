@@ -258,6 +258,9 @@ FILES: list[tuple[str, str, bytes, str]] = [
     ("bad JSON", "w.json", b'{"format": "yarn-elastic-workload/1",\n "nodes": [}',
      ": not valid JSON at line 2 column 12 ("),
     ("gzip named .json", "w.json", gzip.compress(b"{}"), ": not valid UTF-8 JSON ("),
+    # Found by benchmarks/reliability/fuzz.py: json.loads' ValueError escaped as a crash.
+    ("5000-digit number", "w.json", b'{"slot_seconds": ' + b"9" * 5000 + b"}",
+     ": a number in it is out of range ("),
     ("field error in a file", "w.json", b'{"format": "yarn-elastic-workload/1"}',
      "$.slot_seconds: expected a number > 0, got nothing"),
 ]
