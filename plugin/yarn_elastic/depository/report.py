@@ -156,14 +156,28 @@ def _string(obj: Mapping[str, Any], key: str, context: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
         raise ReportError(400, f"{_where(context, key)} must be a non-empty string, got {value!r}")
-    return value
+    return _unicode(value, key, context)
 
 
 def _optional_string(obj: Mapping[str, Any], key: str, context: str) -> str | None:
     value = obj.get(key)
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return _unicode(value, key, context)
     raise ReportError(400, f"{_where(context, key)} must be a string or null, got {value!r}")
+
+
+def _unicode(value: str, key: str, context: str) -> str:
+    """JSON may escape a lone surrogate (`"\\ud800"`); SQLite cannot store one, so it is refused
+    here, before the report's first row is written, rather than failing the insert."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ReportError(400, f"{_where(context, key)} is not valid Unicode: a lone "
+                                   f"surrogate at character {exc.start}, got {value!r}") from None
+    return value
 
 
 def _list(payload: Mapping[str, Any], key: str) -> list[Any]:

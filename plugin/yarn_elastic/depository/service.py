@@ -51,9 +51,14 @@ class Depository:
         """Store one posted report, or raise ReportError with the status to answer."""
         try:
             payload = json.loads(self._decode(body, content_encoding))
+        except ReportError:  # a ValueError too, already saying what is wrong with the body
+            raise
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self._count("rejected_malformed")
             raise ReportError(400, f"the report is not valid UTF-8 JSON: {exc}") from None
+        except (RecursionError, ValueError) as exc:  # too deep, or an int of too many digits
+            self._count("rejected_malformed")
+            raise ReportError(400, f"the report is not a usage report: {exc}") from None
         now = self._clock()
         try:
             sent_at_ms = int(sent_at) if sent_at else None

@@ -86,6 +86,12 @@ def test_duplicates_are_accepted_and_not_counted(depository: Depository) -> None
         (gz(report()), {"sent_at": NOW_MS + 3_600_000}, 422, "clock skew"),
         (gz(report(containers=[])), {}, 422, "unknown containers"),
         (gzip.compress(b" " * (2 << 20)), {}, 413, "max-batch-bytes"),
+        # Found by benchmarks/reliability/fuzz.py; each was a 500 (an exception escaped).
+        (gzip.compress(b"[" * 100_000), {}, 400, "not a usage report"),
+        (gzip.compress(b'{"schema":' + b"9" * 5000 + b"}"), {}, 400, "not a usage report"),
+        (gz(report(node="n\ud800")), {}, 400, "report.node is not valid Unicode"),
+        (gz(report(apps=[{"app_id": APP, "name": "\udfff"}])), {}, 400,
+         "apps[0].name is not valid Unicode"),
     ],
 )
 def test_bad_input_gets_a_clear_4xx_and_nothing_is_written(
