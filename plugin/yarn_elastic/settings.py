@@ -7,6 +7,7 @@ and what would be valid, which is what an operator needs to fix the file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -52,8 +53,9 @@ def non_negative_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
-        raise ValueError("must be greater than 0")
+    # float() reads "inf" and "1e999" as infinity, which no duration or size can be.
+    if not 0 < value < math.inf:
+        raise ValueError("must be a finite number greater than 0")
     return value
 
 
