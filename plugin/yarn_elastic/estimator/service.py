@@ -63,7 +63,11 @@ class EstimatorService:
         return NativeLineParser(self.config.solver.time_interval)
 
     def _resolve(self, log_file: str) -> list[Path]:
-        path = Path(log_file).expanduser().resolve()
+        try:
+            path = Path(log_file).expanduser().resolve()
+        except (ValueError, RuntimeError) as exc:  # a NUL byte in it; ~user of no such user
+            raise LogFileNotFound(
+                f"log file {log_file!r} cannot exist on the estimator's host ({exc})") from None
         if not self.config.log_dirs:
             raise LogFileForbidden(
                 f"the translator reads logs only under yarn.elastic.estimator.translator.log-dirs"

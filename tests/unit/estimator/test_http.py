@@ -151,6 +151,15 @@ def test_errors(estimator: Estimator, tmp_path: Path) -> None:
     assert again.status_code == 409 and "already holds" in again.json()["message"]
 
 
+# Found by benchmarks/reliability/fuzz.py: both were a 500, as Path.resolve() raised ValueError
+# (embedded null byte) and Path.expanduser() RuntimeError (no home for that user).
+@pytest.mark.parametrize("log_file", ["%00", "a%00b.txt", "~no-such-user-at-all/x.txt"])
+def test_a_path_that_cannot_exist_is_a_404_naming_it(estimator: Estimator, log_file: str) -> None:
+    answer = requests.post(estimator.url(f"/translator/{log_file}"), timeout=TIMEOUT)
+    assert answer.status_code == 404, answer.text
+    assert "cannot exist on the estimator's host" in answer.json()["message"]
+
+
 def test_malformed_lines_are_skipped_and_counted(estimator: Estimator, tmp_path: Path) -> None:
     log = tmp_path / "mixed.txt"
     good = (estimator.data / "lp" / "tinySample.txt").read_text().splitlines()
