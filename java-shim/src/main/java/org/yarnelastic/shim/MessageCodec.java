@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -25,7 +26,12 @@ public final class MessageCodec {
   /** What a shim can apply beyond placements; a core uses only what both sides list. */
   public static final String CAPABILITY_RESIZE = "resize";
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // A reply is one JSON object; anything after it means the bytes are not what the core wrote.
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** Replies nest four deep; Jackson 2.12 builds a tree recursively, so a deeper one is
+   *  refused before parsing rather than left to overflow the cycle thread's stack. */
+  private static final int MAX_DEPTH = 64;
 
   private MessageCodec() {
   }
@@ -232,6 +238,7 @@ public final class MessageCodec {
     if (bytes == null) {
       throw new MessageException("message: the core returned nothing");
     }
+    checkDepth(bytes);
     try {
       JsonNode root = MAPPER.readTree(bytes);
       if (root == null || !root.isObject()) {
@@ -241,6 +248,31 @@ public final class MessageCodec {
     } catch (IOException e) {
       String reason = String.valueOf(e.getMessage()).split("\n", 2)[0];
       throw new MessageException("message: not valid JSON (" + reason + ")");
+    }
+  }
+
+  /** Counts brackets outside strings; malformed JSON is left for the parser to name. */
+  private static void checkDepth(byte[] bytes) throws MessageException {
+    int depth = 0;
+    boolean inString = false;
+    for (int i = 0; i < bytes.length; i++) {
+      byte b = bytes[i];
+      if (inString) {
+        if (b == '\\') {
+          i++;
+        } else if (b == '"') {
+          inString = false;
+        }
+      } else if (b == '"') {
+        inString = true;
+      } else if (b == '[' || b == '{') {
+        if (++depth > MAX_DEPTH) {
+          throw new MessageException("message: nested deeper than " + MAX_DEPTH
+              + " levels; a reply is a flat object");
+        }
+      } else if (b == ']' || b == '}') {
+        depth--;
+      }
     }
   }
 
@@ -279,6 +311,9 @@ public final class MessageCodec {
       throw new MessageException(
           where + field + ": expected a whole number, got " + describe(value));
     }
+    if (!value.canConvertToLong()) {  // asLong() would wrap it: 2^64 + 1 would read as 1
+      throw new MessageException(where + field + ": " + describe(value) + " is out of range");
+    }
     return value.asLong();
   }
 
@@ -288,7 +323,12 @@ public final class MessageCodec {
     if (value == null || !value.isNumber()) {
       throw new MessageException(where + field + ": expected a number, got " + describe(value));
     }
-    return value.asDouble();
+    double number = value.asDouble();
+    if (Double.isInfinite(number)) {  // 1e400 parses as infinity; the core's own rule is finite
+      throw new MessageException(where + field
+          + ": out of range (it reads as infinity); numbers must be finite");
+    }
+    return number;
   }
 
   private static String describe(JsonNode value) {

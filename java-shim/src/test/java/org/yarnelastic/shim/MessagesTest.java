@@ -108,6 +108,35 @@ public class MessagesTest {
     }
   }
 
+  /** Found by MessageCodecFuzzTest: a StackOverflowError, a trailing token accepted, a count
+   *  of 2^64 + 1 read as 1, and a score of infinity accepted. */
+  @Test
+  public void refusesWhatTheFuzzerFoundNamingTheField() {
+    String reply = "{\"schema\":2,\"type\":\"cycle_reply\",\"seq\":3,\"status\":\"ok\","
+        + "\"message\":\"\",\"decide_ms\":0,\"placements\":[{\"ask\":\"a\",\"node\":\"n\","
+        + "\"count\":COUNT,\"score\":SCORE}]}";
+    StringBuilder deep = new StringBuilder();
+    for (int i = 0; i < 100_000; i++) {
+      deep.append('[');
+    }
+    String[][] cases = {
+        {deep.toString(), "message: nested deeper"},
+        {reply.replace("COUNT", "1").replace("SCORE", "0") + "x", "message: not valid JSON"},
+        {reply.replace("COUNT", "18446744073709551617").replace("SCORE", "0"),
+            "placements[0].count: 18446744073709551617 is out of range"},
+        {reply.replace("COUNT", "1").replace("SCORE", "1e400"),
+            "placements[0].score: out of range"},
+    };
+    for (String[] c : cases) {
+      try {
+        MessageCodec.decodeCycleReply(c[0].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        fail("accepted " + c[0].substring(0, Math.min(80, c[0].length())));
+      } catch (MessageException e) {
+        assertTrue(e.getMessage(), e.getMessage().startsWith(c[1]));
+      }
+    }
+  }
+
   @Test
   public void encodedRequestHasTheShapeOfTheExample() throws Exception {
     JsonNode example = MAPPER.readTree(read("cycle_request_full.json"));
