@@ -147,8 +147,15 @@ class HttpServer:
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > max_body:
+                given = self.headers.get("Content-Length") or "0"
+                length = int(given) if given.strip().isdigit() else -1
+                if length < 0:
+                    # int() of "abc" raised here and dropped the connection unanswered, and
+                    # rfile.read(-1) of "-1" held the thread until the client hung up.
+                    response = error_response(
+                        400, f"Content-Length {given!r} is not a number of bytes")
+                    self.close_connection = True
+                elif length > max_body:
                     response = error_response(
                         413, f"request body of {length} bytes is over the {max_body}-byte limit"
                     )
