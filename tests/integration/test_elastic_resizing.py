@@ -12,6 +12,7 @@ one is).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -19,7 +20,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from yarn_elastic.devcluster.applications import SubmittedApp
+from yarn_elastic.devcluster.cluster import LocalCluster
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.elastic import (
     core_pids,
@@ -29,6 +32,7 @@ from yarn_elastic.devcluster.elastic import (
 )
 from yarn_elastic.devcluster.learning_rig import LearningRig, learning_rig
 from yarn_elastic.devcluster.placement import PlacementRecorder
+from yarn_elastic.devcluster.rm_rest import RmRestError
 from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
 
 pytestmark = pytest.mark.integration
@@ -57,7 +61,7 @@ time.sleep(8)
 
 @pytest.fixture(scope="module")
 def rig() -> Iterator[LearningRig]:
-    with learning_rig("it-resize") as rig:
+    with learning_rig("it-resize", rm_recovery=True) as rig:
         learn(rig, runs=3)
         yield rig
 
@@ -180,3 +184,75 @@ def test_d_unmodified_spark_keeps_its_resized_executors(rig: LearningRig) -> Non
     assert resized, {c: recorder.sizes(c) for c in executors}
     after = shim_metrics(rig.cluster)
     assert after["ResizesApplied"] > before["ResizesApplied"]
+
+
+def test_e_an_rm_restart_recovers_shrunk_containers_at_their_sizes_and_requests(
+        rig: LearningRig) -> None:
+    """Work-preserving RM restart (issue 10): the RM is killed while the job's containers are
+    shrunk. Restarted, it must take them back at the sizes their NodeManagers hold, and the
+    core, resynced, must know what they asked for, or it could never grow them again: YARN
+    keeps no request, so the shim reads them from its own record (ShrunkContainers)."""
+    cluster = rig.cluster
+    with cluster.placement_recorder() as recorder:
+        submitted = submit_distributed_shell(cluster, job(rig, "ds-grows"))
+        app_id = submitted.app_id()
+        deadline = time.monotonic() + 180
+        while not (shrunk := [c for c in workers(recorder, app_id)
+                              if min(memory_history(recorder, c), default=REQUEST_MB)
+                              < REQUEST_MB]):
+            assert time.monotonic() < deadline, recorder.placements(app_id)
+            time.sleep(0.5)
+        cluster.restart_resource_manager(crash=True)
+        held = node_manager_sizes(cluster)
+        recovered = recovered_sizes(cluster, app_id, set(workers(recorder, app_id)))
+        for container in shrunk:
+            assert recovered[container] == held[container], (recovered, held)
+            assert recovered[container][0] < REQUEST_MB, recovered
+        wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+        for container in shrunk:
+            seen = core_view(rig, container)
+            assert seen["request"][:2] == [1.0, REQUEST_MB], seen
+        report = submitted.wait(timeout_seconds=300)
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    rm_log = cluster.layout.rm_log_file.read_text(errors="replace")
+    assert "kept by the previous RM" in rm_log
+    assert not [line for line in rm_log.splitlines() if "above its request" in line]
+
+
+def core_view(rig: LearningRig, container_id: str, timeout_seconds: float = 30
+              ) -> dict[str, Any]:
+    """The core's picture of one container (`GET /ws/v1/elastic/containers/{id}`), once a
+    cycle has shown it to the core."""
+    url = f"{rig.core.http_url}/ws/v1/elastic/containers/{container_id}"
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        response = requests.get(url, timeout=10)
+        if response.status_code == 200:
+            found: dict[str, Any] = response.json()
+            return found
+        assert time.monotonic() < deadline, (response.status_code, response.text)
+        time.sleep(0.5)
+
+
+def node_manager_sizes(cluster: LocalCluster) -> dict[str, tuple[int, int]]:
+    sizes: dict[str, tuple[int, int]] = {}
+    for nm in cluster.node_manager_clients():
+        sizes.update(nm.container_sizes())
+    return sizes
+
+
+def recovered_sizes(cluster: LocalCluster, app_id: str, containers: set[str],
+                    timeout_seconds: float = 60) -> dict[str, tuple[int, int]]:
+    """The sizes a restarted RM reports for `containers`, once it lists all of them (each NM
+    reports its containers as it re-registers)."""
+    deadline = time.monotonic() + timeout_seconds
+    found: dict[str, tuple[int, int]] = {}
+    while time.monotonic() < deadline:
+        with contextlib.suppress(RmRestError):
+            found = {c.container_id: (c.memory_mb, c.vcores)
+                     for attempt in cluster.rest.attempt_ids(app_id)
+                     for c in cluster.rest.containers(app_id, attempt)}
+            if containers <= set(found):
+                return found
+        time.sleep(0.5)
+    raise AssertionError(f"the restarted RM lists {sorted(found)}, not all of {containers}")

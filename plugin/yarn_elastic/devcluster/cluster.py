@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 RM_MAIN = "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager"
 NM_MAIN = "org.apache.hadoop.yarn.server.nodemanager.NodeManager"
+RM_NAME = "resourcemanager"
 
 
 class ClusterStartError(RuntimeError):
@@ -146,18 +147,36 @@ class LocalCluster:
         env["YARN_CONF_DIR"] = str(self.client_conf_dir)
         return env
 
-    def _start_daemons(self) -> None:
+    def _start_resource_manager(self) -> Daemon:
         layout, spec = self.layout, self.spec
-        env = self.client_env()
         layout.rm_home.mkdir(parents=True, exist_ok=True)
         rm_cp = classpath(layout.rm_conf_dir, layout.hadoop_lib, spec.rm_extra_classpath)
         rm_cmd = java_command(
             self.java_home, RM_MAIN, rm_cp, spec.rm_heap_mb, layout.rm_home,
             system_properties=["-Dproc_resourcemanager"],
         )
-        self.daemons.append(
-            Daemon.start("resourcemanager", rm_cmd, layout.rm_log_file, env, layout.rm_home)
-        )
+        return Daemon.start(RM_NAME, rm_cmd, layout.rm_log_file, self.client_env(),
+                            layout.rm_home)
+
+    def restart_resource_manager(self, *, crash: bool = True,
+                                 ready_timeout_seconds: float = 180.0) -> None:
+        """Stop the RM (SIGKILL when `crash`, else SIGTERM) and start it again on the same
+        ports, configuration and state store; wait until every NodeManager is RUNNING again.
+        With `spec.rm_recovery`, applications and their running containers survive."""
+        if not self.spec.rm_recovery:
+            log.warning("restarting an RM without rm_recovery: every application is lost")
+        old = next(d for d in self.daemons if d.name == RM_NAME)
+        if crash:
+            old.kill()
+        else:
+            old.stop()
+        self.daemons[self.daemons.index(old)] = self._start_resource_manager()
+        self.wait_until_ready(ready_timeout_seconds)
+
+    def _start_daemons(self) -> None:
+        layout, spec = self.layout, self.spec
+        env = self.client_env()
+        self.daemons.append(self._start_resource_manager())
         for node in layout.nodes:
             node.home.mkdir(parents=True, exist_ok=True)
             nm_cp = classpath(node.conf_dir, layout.hadoop_lib)
@@ -209,8 +228,8 @@ class LocalCluster:
         if self._stopped:
             return
         self._stopped = True
-        node_managers = [d for d in self.daemons if d.name != "resourcemanager"]
-        rm_alive = any(d.name == "resourcemanager" and d.is_running() for d in self.daemons)
+        node_managers = [d for d in self.daemons if d.name != RM_NAME]
+        rm_alive = any(d.name == RM_NAME and d.is_running() for d in self.daemons)
         # NMs spend up to ~17 s in shutdown hooks (7 s waiting for apps, 10 s for log-deletion
         # timers), in parallel. Without an RM they sit in its connect-retry loop and ignore
         # SIGTERM, and there is nothing left to unregister from: kill them sooner.

@@ -136,9 +136,24 @@ def client_properties(layout: ClusterLayout, spec: ClusterSpec) -> dict[str, str
 
 def rm_properties(layout: ClusterLayout, spec: ClusterSpec) -> dict[str, str]:
     props = client_properties(layout, spec)
-    props["yarn.resourcemanager.recovery.enabled"] = "false"
+    props["yarn.resourcemanager.recovery.enabled"] = str(spec.rm_recovery).lower()
+    if spec.rm_recovery:
+        props.update(recovery_properties(layout))
     props.update(spec.extra_properties)
     return props
+
+
+def recovery_properties(layout: ClusterLayout) -> dict[str, str]:
+    """A file-system state store in the run dir, as FileSystemRMStateStore keeps on HDFS."""
+    return {
+        "yarn.resourcemanager.store.class": (
+            "org.apache.hadoop.yarn.server.resourcemanager.recovery.FileSystemRMStateStore"),
+        "yarn.resourcemanager.fs.state-store.uri": (layout.run_dir / "rm-state").as_uri(),
+        "yarn.resourcemanager.work-preserving-recovery.enabled": "true",
+        # A restarted RM allocates nothing, increases included, until this has passed, so that
+        # every NM can report its containers first (10 s by default); local NMs take a second.
+        "yarn.resourcemanager.work-preserving-recovery.scheduling-wait-ms": "3000",
+    }
 
 
 def nm_properties(layout: ClusterLayout, spec: ClusterSpec, node: NodeLayout) -> dict[str, str]:

@@ -37,10 +37,12 @@ class LearningRig:
 
 @contextmanager
 def learning_rig(name: str, nodes: tuple[NodeSpec, ...] = DEFAULT_NODES,
-                 ready_timeout_seconds: float = 240) -> Iterator[LearningRig]:
+                 ready_timeout_seconds: float = 240, *,
+                 rm_recovery: bool = False) -> Iterator[LearningRig]:
     run_dir = new_run_dir(name)
     properties = {"yarn.elastic.prediction.settle-seconds": "5"}
-    spec, core = elastic_spec(ClusterSpec(nodes=nodes, extra_properties=properties), run_dir)
+    spec, core = elastic_spec(ClusterSpec(nodes=nodes, extra_properties=properties,
+                                          rm_recovery=rm_recovery), run_dir)
     with LocalCluster.start(spec, run_dir, ready_timeout_seconds=ready_timeout_seconds) as cluster:
         wait_for_core_state(cluster, CORE_ACTIVE, timeout_seconds=120)
         with NodeManagerAgents.start(cluster, core.http_url, interval_ms=1000):

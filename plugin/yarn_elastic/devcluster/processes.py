@@ -61,6 +61,12 @@ class Daemon:
     def stop(self, grace_seconds: float = 15.0) -> None:
         stop_all([self], grace_seconds)
 
+    def kill(self) -> None:
+        """SIGKILL its process group, as a crash would: no shutdown hook runs."""
+        _signal_group(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        log.info("killed %s", self.name)
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             text = self.log_file.read_text(errors="replace").splitlines()

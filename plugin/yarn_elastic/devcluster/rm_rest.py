@@ -78,8 +78,17 @@ class NmRestClient(_RestClient):
 
     def container_ids(self) -> list[str]:
         """Containers this NM has launched and not yet forgotten (finished ones stay a while)."""
+        return [c["id"] for c in self._containers()]
+
+    def container_sizes(self) -> dict[str, tuple[int, int]]:
+        """The (memory MB, vcores) this NM holds each of its containers to: what it reports to
+        the RM, and what a restarted RM recovers."""
+        return {c["id"]: (int(c["totalMemoryNeededMB"]), int(c["totalVCoresNeeded"]))
+                for c in self._containers()}
+
+    def _containers(self) -> list[dict[str, Any]]:
         body = self._get("/containers")
-        return [c["id"] for c in _as_list((body.get("containers") or {}).get("container"))]
+        return _as_list((body.get("containers") or {}).get("container"))
 
 
 class RmRestClient(_RestClient):

@@ -55,6 +55,9 @@ class ClusterSpec:
     rm_heap_mb: int = 512
     nm_heap_mb: int = 256
     min_allocation_mb: int = 128
+    # Work-preserving RM restart: the RM keeps its state in the run dir and, restarted,
+    # takes back the containers its NodeManagers still run.
+    rm_recovery: bool = False
 
     def __post_init__(self) -> None:
         if not self.nodes:

@@ -65,6 +65,23 @@ def test_scheduler_class_and_extra_properties_override_the_project_conf(tmp_path
     assert client["yarn.resourcemanager.address"] == layout.rm_address
 
 
+def test_rm_recovery_keeps_the_rms_state_in_the_run_dir(tmp_path: Path) -> None:
+    layout = allocate_layout(ClusterSpec(), tmp_path, tmp_path / "lib")
+    assert rm_properties(layout, ClusterSpec())["yarn.resourcemanager.recovery.enabled"] == (
+        "false")
+
+    props = rm_properties(layout, ClusterSpec(rm_recovery=True))
+
+    assert props["yarn.resourcemanager.recovery.enabled"] == "true"
+    assert props["yarn.resourcemanager.store.class"].endswith(".FileSystemRMStateStore")
+    assert props["yarn.resourcemanager.fs.state-store.uri"] == (
+        (tmp_path.resolve() / "rm-state").as_uri())
+    # NodeManagers need no recovery of their own for the RM's: they stay up and resync.
+    node = layout.nodes[0]
+    assert nm_properties(layout, ClusterSpec(rm_recovery=True), node)[
+        "yarn.nodemanager.recovery.enabled"] == "false"
+
+
 def test_elastic_scheduler_is_one_field_away() -> None:
     spec = ClusterSpec(scheduler_class=ELASTIC_SCHEDULER, rm_extra_classpath=(Path("shim.jar"),))
     assert spec.scheduler_class == "org.yarnelastic.shim.ElasticScheduler"

@@ -43,12 +43,21 @@ final class ClusterStateReader {
   private final CapacityScheduler scheduler;
   private final RMContext rmContext;
   private final ElasticConfiguration conf;
+  private final ShrunkContainers shrunk;
 
   ClusterStateReader(CapacityScheduler scheduler, RMContext rmContext,
       ElasticConfiguration conf) {
+    this(scheduler, rmContext, conf, null);
+  }
+
+  /** With {@code shrunk}, a container first seen below its request (recovered by a restarted
+   * RM) is taken to have asked for what that record says. */
+  ClusterStateReader(CapacityScheduler scheduler, RMContext rmContext,
+      ElasticConfiguration conf, ShrunkContainers shrunk) {
     this.scheduler = scheduler;
     this.rmContext = rmContext;
     this.conf = conf;
+    this.shrunk = shrunk;
   }
 
   /**
@@ -120,6 +129,9 @@ final class ClusterStateReader {
         }
         double[] allocated = vector(container.getAllocatedResource(), 0, 0);
         double[] request = firstSizes.get(id);
+        if (request == null && shrunk != null) {
+          request = shrunk.requestOf(id);
+        }
         if (request == null) {
           request = allocated;
         }

@@ -5,11 +5,9 @@ package org.yarnelastic.shim;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerUpdateType;
@@ -82,7 +80,7 @@ final class ContainerResizer {
   private final CoreLink.Clock clock;
   private final Map<ContainerId, Pending> pending = new HashMap<>();
   /** Containers this shim took below their request: what a fallback must give back. */
-  private final Set<ContainerId> shrunk = new HashSet<>();
+  private final ShrunkContainers shrunk;
   private int issuedUp;
   private int issuedDown;
 
@@ -93,9 +91,10 @@ final class ContainerResizer {
    */
   private final boolean memoryDecreases;
 
-  ContainerResizer(Scheduler scheduler, Requests requests, ElasticSchedulerMetrics metrics,
-      CoreLink.Clock clock, boolean memoryDecreases) {
+  ContainerResizer(Scheduler scheduler, Requests requests, ShrunkContainers shrunk,
+      ElasticSchedulerMetrics metrics, CoreLink.Clock clock, boolean memoryDecreases) {
     this.memoryDecreases = memoryDecreases;
+    this.shrunk = shrunk;
     this.scheduler = scheduler;
     this.requests = requests;
     this.metrics = metrics;
@@ -127,6 +126,8 @@ final class ContainerResizer {
     for (String refusal : refusals) {
       LOG.warn("yarn-elastic resize refused: {}", refusal);
     }
+    shrunk.settle(scheduler, pending.keySet());
+    metrics.setShrunkContainers(shrunk.size());
   }
 
   /** Issues one resize; returns why it is refused, or null (issued, or nothing to do). */
@@ -179,9 +180,7 @@ final class ContainerResizer {
           resize.reason);
     }
     if (resize.vcores < request[0] || memoryMb < request[1]) {
-      shrunk.add(id);
-    } else {
-      shrunk.remove(id);
+      shrunk.shrank(id, request);
     }
     return null;
   }
@@ -227,7 +226,6 @@ final class ContainerResizer {
       RMContainer container = scheduler.container(entry.getKey());
       if (container == null) {
         entries.remove();
-        shrunk.remove(entry.getKey());
         continue;
       }
       Resource size = container.getAllocatedResource();
@@ -254,11 +252,10 @@ final class ContainerResizer {
    */
   void restoreAll() {
     int asked = 0;
-    for (ContainerId id : new ArrayList<>(shrunk)) {
+    for (ContainerId id : shrunk.ids()) {
       RMContainer container = scheduler.container(id);
-      double[] request = requests.requestOf(id.toString());
+      double[] request = shrunk.requestOf(id.toString());
       FiCaSchedulerApp attempt = scheduler.attemptOf(id);
-      shrunk.remove(id);
       pending.remove(id);
       if (container == null || request == null || attempt == null || attempt.isStopped()) {
         continue;

@@ -3,10 +3,12 @@
  */
 package org.yarnelastic.shim;
 
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 
 /**
  * Every {@code yarn.elastic.*} key the shim reads, with its default and its valid values.
@@ -32,6 +34,7 @@ public final class ElasticConfiguration {
   public static final String NODE_DISK_MB_PER_S = PREFIX + "node.disk-mb-per-s";
   public static final String NODE_NETWORK_MB_PER_S = PREFIX + "node.network-mb-per-s";
   public static final String RESIZE_ENABLED = PREFIX + "resize.enabled";
+  public static final String RESIZE_RECOVERY_FILE = PREFIX + "resize.recovery-file";
 
   public static final String DEFAULT_CORE_ADDRESS = "127.0.0.1:25334";
 
@@ -55,6 +58,8 @@ public final class ElasticConfiguration {
   public final double nodeNetworkMbPerS;
   /** Whether the shim applies the core's resizes of running containers. */
   public final boolean resizeEnabled;
+  /** As configured; {@link #recoveryFileUri} says where the record goes. */
+  public final String resizeRecoveryFile;
 
   private ElasticConfiguration(Configuration conf) {
     enabled = parseBoolean(conf, ENABLED, true);
@@ -73,6 +78,7 @@ public final class ElasticConfiguration {
     nodeDiskMbPerS = positiveDouble(conf, NODE_DISK_MB_PER_S, 200.0);
     nodeNetworkMbPerS = positiveDouble(conf, NODE_NETWORK_MB_PER_S, 1250.0);
     resizeEnabled = parseBoolean(conf, RESIZE_ENABLED, true);
+    resizeRecoveryFile = conf.getTrimmed(RESIZE_RECOVERY_FILE, "");
     if (enabled && coreCommand.isEmpty() && authTokenFile.isEmpty()) {
       throw invalid(CORE_AUTH_TOKEN_FILE, "",
           "a readable file holding the core's auth token; it is required when the core runs on"
@@ -100,6 +106,23 @@ public final class ElasticConfiguration {
 
   public boolean launchesCore() {
     return !coreCommand.isEmpty();
+  }
+
+  /**
+   * Where the requests of shrunk containers outlive the RM, as a Hadoop file system URI: the
+   * configured file, else one under {@code hadoop.tmp.dir}; empty when RM recovery is off, as
+   * nothing outlives the RM then.
+   */
+  public String recoveryFileUri(Configuration conf) {
+    if (!conf.getBoolean(YarnConfiguration.RECOVERY_ENABLED,
+        YarnConfiguration.DEFAULT_RM_RECOVERY_ENABLED)) {
+      return "";
+    }
+    if (!resizeRecoveryFile.isEmpty()) {
+      return resizeRecoveryFile;
+    }
+    return new File(conf.get("hadoop.tmp.dir", System.getProperty("java.io.tmpdir")),
+        "yarn-elastic/shrunk-containers").toURI().toString();
   }
 
   private static String defaultLogFile() {

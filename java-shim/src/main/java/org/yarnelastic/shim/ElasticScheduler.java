@@ -58,6 +58,7 @@ public class ElasticScheduler extends CapacityScheduler {
 
   private ElasticConfiguration elastic;
   private volatile ClusterStateReader stateReader;
+  private volatile ShrunkContainersFile recoveryFile;
   private ElasticSchedulerMetrics metrics;
   private volatile CoreLink link;
 
@@ -105,7 +106,9 @@ public class ElasticScheduler extends CapacityScheduler {
       process = new CoreProcess(elastic.coreCommand, elastic.coreAddress.getPort(),
           tokenFileForChild, elastic.coreLogFile);
     }
-    ClusterStateReader reader = new ClusterStateReader(this, getRMContext(), elastic);
+    ShrunkContainers shrunk = ShrunkContainers.open(openRecoveryFile(),
+        System::currentTimeMillis);
+    ClusterStateReader reader = new ClusterStateReader(this, getRMContext(), elastic, shrunk);
     stateReader = reader;
     boolean vmemChecked = getConf().getBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED,
         YarnConfiguration.DEFAULT_NM_VMEM_CHECK_ENABLED);
@@ -116,7 +119,7 @@ public class ElasticScheduler extends CapacityScheduler {
           YarnConfiguration.NM_VMEM_CHECK_ENABLED);
     }
     ContainerResizer resizer = elastic.resizeEnabled
-        ? new ContainerResizer(containerUpdates(), reader::requestOf, metrics,
+        ? new ContainerResizer(containerUpdates(), reader::requestOf, shrunk, metrics,
             System::currentTimeMillis, !vmemChecked)
         : null;
     CoreLink started = new CoreLink(elastic, "rm-" + ResourceManager.getClusterTimeStamp(),
@@ -124,6 +127,21 @@ public class ElasticScheduler extends CapacityScheduler {
         resizer);
     started.start();
     link = started;
+  }
+
+  /** The record of shrunk containers' requests that a restarted RM reads back. */
+  private ShrunkContainers.Store openRecoveryFile() {
+    String uri = elastic.recoveryFileUri(getConf());
+    if (!elastic.resizeEnabled || uri.isEmpty()) {
+      return ShrunkContainers.NONE;
+    }
+    ShrunkContainersFile file = new ShrunkContainersFile(uri, getConf());
+    file.start();
+    recoveryFile = file;
+    LOG.info("yarn-elastic keeps the requests of the containers it shrinks in {} ({}), so that"
+        + " a restarted RM grows them back; for RM HA put it on a file system both RMs reach",
+        file.path(), ElasticConfiguration.RESIZE_RECOVERY_FILE);
+    return file;
   }
 
   /** How the cycle thread reaches the core: Py4J; a seam for tests that stand in a core. */
@@ -171,6 +189,11 @@ public class ElasticScheduler extends CapacityScheduler {
     link = null;
     if (current != null) {
       current.stop();
+    }
+    ShrunkContainersFile file = recoveryFile;
+    recoveryFile = null;
+    if (file != null) {
+      file.close();
     }
     ElasticSchedulerMetrics.unregister();
     super.serviceStop();

@@ -30,6 +30,7 @@ public final class ElasticSchedulerMetrics implements MetricsSource {
   private volatile long lastDecideMicros;
   private volatile long lastRequestBytes;
   private volatile long planEntries;
+  private volatile int shrunkContainers;
   final AtomicLong cycles = new AtomicLong();
   final AtomicLong cycleFailures = new AtomicLong();
   final AtomicLong fallbacks = new AtomicLong();
@@ -64,6 +65,10 @@ public final class ElasticSchedulerMetrics implements MetricsSource {
 
   void setCoreState(int state) {
     coreState = state;
+  }
+
+  void setShrunkContainers(int count) {
+    shrunkContainers = count;
   }
 
   public int coreState() {
@@ -112,7 +117,9 @@ public final class ElasticSchedulerMetrics implements MetricsSource {
         .addCounter(info("ResizesExpired", "issued container updates not carried out within"
             + " 30 s"), resizesExpired.get())
         .addCounter(info("ResizesRestored", "shrunk containers asked back to their request"
-            + " when the core went away"), resizesRestored.get());
+            + " when the core went away"), resizesRestored.get())
+        .addGauge(info("ShrunkContainers", "running containers the shim holds below their"
+            + " request (kept across an RM restart with recovery on)"), shrunkContainers);
   }
 
   private static MetricsInfo info(String name, String description) {

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.junit.Test;
 
 public class ElasticConfigurationTest {
@@ -41,6 +42,18 @@ public class ElasticConfigurationTest {
     assertEquals(250, c.cycleIntervalMs);
     assertEquals(25334, c.coreAddress.getPort());
     assertTrue(c.launchesCore());
+  }
+
+  @Test
+  public void shrunkContainersAreRecordedOnlyWhereTheRmRecovers() {
+    assertEquals("", ElasticConfiguration.from(conf()).recoveryFileUri(conf()));
+    Configuration recovering = conf(YarnConfiguration.RECOVERY_ENABLED, "true",
+        "hadoop.tmp.dir", "/var/tmp/rm");
+    assertEquals("file:/var/tmp/rm/yarn-elastic/shrunk-containers",
+        ElasticConfiguration.from(recovering).recoveryFileUri(recovering));
+    recovering.set(ElasticConfiguration.RESIZE_RECOVERY_FILE, "hdfs://nn:8020/yarn/shrunk");
+    assertEquals("hdfs://nn:8020/yarn/shrunk",
+        ElasticConfiguration.from(recovering).recoveryFileUri(recovering));
   }
 
   @Test
