@@ -5,8 +5,7 @@ Run: .venv/bin/python -m benchmarks.reliability.auth_probe
 Both commands are started as real processes with their tokens on. The routes are read from the
 routers the two commands build, so none is left out; each write is sent with no token, a wrong
 one, the other service's token and a Basic header. A write "accepted" is any answer other than
-401 or 403. The other keys of the file (chaos kills, RM restart, agent offline, fuzzing) are
-null until their runs exist.
+401 or 403. Only this run's keys of the file are replaced (results.py).
 """
 
 from __future__ import annotations
@@ -27,7 +26,8 @@ from yarn_elastic.estimator.http import add_routes, token_guard
 from yarn_elastic.scheduling import minfrag_policy
 from yarn_elastic.web.router import Route, Router
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "reliability.json"
+from benchmarks.reliability.results import merge
+
 SECRETS = {"yarn.elastic.depository.token-file": "usage-secret",
            "yarn.elastic.estimator.token-file": "estimator-secret",
            "yarn.elastic.core.auth-token-file": "py4j-secret"}
@@ -124,15 +124,11 @@ def main() -> int:
             estimator.terminate()
             core.wait(timeout=60)
             estimator.wait(timeout=60)
-    result = {
-        "core_kills": None, "apps": None, "apps_succeeded": None, "max_allocate_stall_ms": None,
-        "rm_restart_apps_succeeded": None, "agent_offline_samples_lost": None,
-        "samples_double_counted": None, "fuzz_cases": None, "fuzz_crashes": None,
+    result = merge({
         "unauthenticated_writes_accepted": sum(f["accepted"] for f in figures.values()),
         "auth_probe": figures | {"command": "python -m benchmarks.reliability.auth_probe",
                                  "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())},
-    }
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    })
     print(json.dumps(figures))
     return 0 if result["unauthenticated_writes_accepted"] == 0 else 1
 
