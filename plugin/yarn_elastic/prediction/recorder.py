@@ -15,9 +15,9 @@ finish time, and they go through the same `record` as the cycle's, at once (they
 settled). The catch-up skips what is stored, in the picture or here (`pending_ids`), so
 neither path learns from an application twice, across restarts too.
 
-Not learnt from: applications whose containers no agent measured, and those that ended while
-the core was down and that the RM no longer reports (beyond its
-max-completed-applications) or that the catch-up is switched off for.
+Not learnt from: applications whose containers no agent measured; and, of those that ended
+while the core was down, the ones the RM no longer reports (beyond its
+max-completed-applications), or all of them with yarn.elastic.prediction.catch-up=false.
 """
 
 from __future__ import annotations
