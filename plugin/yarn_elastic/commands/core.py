@@ -131,7 +131,7 @@ def build_router(
     assert isinstance(service, CoreService)
     router = Router()
     depository = add_depository_routes(router, conf, guards.depository)
-    recorder = recorder_from_conf(conf, depository.store)
+    recorder = recorder_from_conf(conf, depository.store, running=service.app_ids)
     if recorder is not None:
         service.on_finished = recorder.finished
     # Placing by what was learnt does not need learning to go on: the stored runs serve.

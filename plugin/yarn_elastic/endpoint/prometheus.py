@@ -67,8 +67,8 @@ class CoreCollector(Collector):
             yield from _counters("yarn_elastic_prediction", {
                 name: (f"Learning from finished applications: {name.replace('_', ' ')}.",
                        learnt[name])
-                for name in ("finished", "learnt", "without_samples", "errors", "runs_stored",
-                             "model_trainings")
+                for name in ("finished", "learnt", "caught_up", "without_samples", "errors",
+                             "runs_stored", "model_trainings")
                 if isinstance(learnt.get(name), int)})
             pending = GaugeMetricFamily("yarn_elastic_prediction_pending",
                                         "Finished applications waiting to be learnt from.")

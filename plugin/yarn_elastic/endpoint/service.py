@@ -372,6 +372,11 @@ class CoreService:
                       for n in found.scores],
         }
 
+    def app_ids(self) -> frozenset[str]:
+        """The applications in the picture, for the learner's catch-up thread."""
+        with self._lock:
+            return frozenset(self.picture.apps)
+
     def status(self) -> dict[str, object]:
         with self._lock:
             return {

@@ -29,4 +29,19 @@ VALIDATION_RUNS = Key(
     "How many of a job's latest runs the selector replays to compare predictors.",
 )
 
-KEYS = (MODEL_DIR, RETRAIN_EVERY_RUNS, LEARN_FROM_FINISHED, SETTLE_SECONDS, VALIDATION_RUNS)
+CATCH_UP = Key(
+    "yarn.elastic.prediction.catch-up", True, boolean, "true or false",
+    "Also learn from applications that ended while the core was down: measured ones with no"
+    " stored run, once the RM's REST API says they ended.",
+)
+CATCH_UP_WINDOW_HOURS = Key(
+    "yarn.elastic.prediction.catch-up-window-hours", 24.0, positive_float, "hours > 0",
+    "How far back (by its newest usage sample) an application is caught up with.",
+)
+CATCH_UP_INTERVAL = Key(
+    "yarn.elastic.prediction.catch-up-interval-seconds", 300.0, positive_float, "seconds > 0",
+    "How often the core looks for such applications (also at start, and settle-seconds later).",
+)
+
+KEYS = (MODEL_DIR, RETRAIN_EVERY_RUNS, LEARN_FROM_FINISHED, SETTLE_SECONDS, VALIDATION_RUNS,
+        CATCH_UP, CATCH_UP_WINDOW_HOURS, CATCH_UP_INTERVAL)

@@ -49,6 +49,7 @@ def test_metrics_follow_the_cycles_and_the_unplaced_asks(tmp_path: Path) -> None
         assert after["yarn_elastic_picture_objects{kind=nodes}"] == 2
         assert after["yarn_elastic_last_cycle_age_seconds"] >= 0
         assert "yarn_elastic_prediction_pending" in after  # learning is on by default
+        assert after["yarn_elastic_prediction_caught_up_total"] == 0
     finally:
         for close in closers:
             close()
