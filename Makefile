@@ -11,7 +11,7 @@ HADOOP_STAMP := build/hadoop/.installed
 MVN := mvn -q -B
 PYSPARK_VERSION := 4.0.1
 
-.PHONY: all venv shim hadoop spark lint unit-test java-test integration-test test demo bench bench-elastic simulate clean help
+.PHONY: all venv shim hadoop spark lint unit-test java-test integration-test test demo bench bench-elastic reliability simulate clean help
 
 help:
 	@echo "make demo   build everything, start a local YARN cluster with the core, run jobs, stop it"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench  run the benchmarks and update benchmarks/results/"
 	@echo "make simulate  compare the six schedulers on elasecutor-mix (writes build/simulate/)"
 	@echo "make bench-elastic  stock CapacityScheduler vs yarn-elastic on a real local cluster (about 2 h)"
+	@echo "make reliability  auth probe, fuzzing, core kills and an RM restart, agent outages (about 1 h)"
 
 all: venv shim hadoop
 
@@ -69,6 +70,12 @@ bench: venv shim hadoop
 
 bench-elastic: venv spark shim hadoop
 	$(BIN)/python -m benchmarks.elastic.run
+
+reliability: venv spark shim hadoop
+	$(BIN)/python -m benchmarks.reliability.auth_probe
+	$(BIN)/python -m benchmarks.reliability.fuzz
+	$(BIN)/python -m benchmarks.reliability.chaos
+	$(BIN)/python -m benchmarks.reliability.agent_outage
 
 simulate: venv
 	$(BIN)/yarn-elastic simulate elasecutor-mix --out build/simulate
