@@ -65,7 +65,7 @@ class Sender:
         headers = {
             "Content-Type": "application/json", "Content-Encoding": "gzip",
             "Idempotency-Key": batch.batch_id, "X-Sent-At": str(time.time_ns() // 1_000_000),
-            **bearer(self.token),
+            **spool_headers(self.spool), **bearer(self.token),
         }
         try:
             response = self._session.post(
@@ -116,6 +116,14 @@ class Sender:
                 self._stop.wait(backoff * random.uniform(0.75, 1.0))
             else:
                 backoff = 0.0
+
+
+def spool_headers(spool: Spool) -> dict[str, str]:
+    """The spool's depth as the core's depository reads it (docs/depository.md): the agent
+    has no HTTP server to scrape, so its health rides on the posts it makes anyway."""
+    batches, size, dropped = spool.depth()
+    return {"X-Spool-Batches": str(batches), "X-Spool-Bytes": str(size),
+            "X-Spool-Dropped": str(dropped)}
 
 
 def _json(response: requests.Response) -> dict[str, object]:

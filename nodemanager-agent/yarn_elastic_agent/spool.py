@@ -99,6 +99,14 @@ class Spool:
         with self._lock:
             return len(self._files())
 
+    def depth(self) -> tuple[int, int, int]:
+        """Batches queued, their bytes, and batches dropped since start, from the counters
+        (no directory listing: the sender asks before every post)."""
+        with self._lock:
+            # Never negative, whatever a file removed behind our back did to the counters:
+            # the core refuses a negative depth, and the batch with it.
+            return max(0, self._queued), max(0, self._bytes), self.dropped_batches
+
     @property
     def size_bytes(self) -> int:
         return self._bytes

@@ -6,6 +6,7 @@
     GET  /ws/v1/usage/jobs?name=N[&user=&queue=&type=]   the runs of a recurring job
     GET  /ws/v1/usage/nodes/{node}            a node's usage over time
     GET  /ws/v1/usage/metrics                 counters: batches, samples, duplicates, refusals
+    GET  /ws/v1/usage/agents                  each node's last report and spool depth
 
 Every route, reads too, needs `Authorization: Bearer <token>` with the secret in
 yarn.elastic.depository.token-file (the core refuses to start without one unless --insecure).
@@ -62,7 +63,7 @@ def add_depository_routes(router: Router, depository: Depository, guard: TokenGu
         try:
             result = depository.ingest(
                 request.body, request.headers.get("content-encoding"),
-                request.headers.get("x-sent-at"),
+                request.headers.get("x-sent-at"), request.headers,
             )
         except ReportError as exc:
             return error_response(exc.status, exc.message)
@@ -115,12 +116,20 @@ def add_depository_routes(router: Router, depository: Depository, guard: TokenGu
     def get_metrics(request: Request) -> Response:
         return json_response(200, depository.metrics())
 
+    def get_agents(request: Request) -> Response:
+        return json_response(200, {"agents": [
+            {"node": node, "last_report_ms": seen.last_report_ms, "spool_batches":
+             seen.spool.batches, "spool_bytes": seen.spool.bytes,
+             "spool_dropped": seen.spool.dropped}
+            for node, seen in sorted(depository.agents.snapshot().items())]})
+
     router.add("POST", f"{PREFIX}/reports", post_report, guard=guard)
     router.add("GET", f"{PREFIX}/containers/{{container_id}}", get_container, guard=guard)
     router.add("GET", f"{PREFIX}/apps/{{app_id}}", get_app, guard=guard)
     router.add("GET", f"{PREFIX}/jobs", get_jobs, guard=guard)
     router.add("GET", f"{PREFIX}/nodes/{{node}}", get_node, guard=guard)
     router.add("GET", f"{PREFIX}/metrics", get_metrics, guard=guard)
+    router.add("GET", f"{PREFIX}/agents", get_agents, guard=guard)
 
 
 def _param(request: Request, name: str) -> str | None:

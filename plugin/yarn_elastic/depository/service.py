@@ -12,9 +12,10 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from yarn_elastic.depository.agents import AgentBook, spool_depth
 from yarn_elastic.depository.report import Limits, ReportError, parse_report
 from yarn_elastic.depository.store import IngestResult, UsageStore
 
@@ -44,11 +45,14 @@ class Depository:
         self._metrics_lock = threading.Lock()
         self._last_retention_ms = 0
         self._retention_lock = threading.Lock()
+        self.agents = AgentBook()
 
     def ingest(
-        self, body: bytes, content_encoding: str | None, sent_at: str | None
+        self, body: bytes, content_encoding: str | None, sent_at: str | None,
+        headers: Mapping[str, str] | None = None,
     ) -> IngestResult:
-        """Store one posted report, or raise ReportError with the status to answer."""
+        """Store one posted report, or raise ReportError with the status to answer.
+        `headers` (lower-case names) may carry the agent's spool depth (agents.py)."""
         try:
             payload = json.loads(self._decode(body, content_encoding))
         except ReportError:  # a ValueError too, already saying what is wrong with the body
@@ -67,12 +71,15 @@ class Depository:
                 400, f"X-Sent-At must be epoch milliseconds, got {sent_at!r}"
             ) from None
         try:
+            spool = spool_depth(headers or {})
             report = parse_report(payload, now, self.limits.report, sent_at_ms)
             result = self.store.ingest(report, now)
         except ReportError as exc:
             self._count(f"rejected_{exc.status}")
             LOG.warning("refused a usage report (%d): %s", exc.status, exc.message)
             raise
+        # A duplicate counts too: the agent is alive and said how deep its spool is.
+        self.agents.record(report.node, now, spool)
         if result.duplicate:
             self._count("duplicate_batches")
             LOG.info("batch %s from %s was already stored; not counted again",

@@ -153,3 +153,31 @@ def test_an_invalid_batch_is_quarantined_not_retried_forever(core: Core, tmp_pat
     batch = spool.oldest()
     assert batch is not None and sender.send_one(batch) == "rejected"
     assert len(spool) == 0 and (tmp_path / "spool" / "rejected").iterdir()
+
+
+def test_each_post_says_how_deep_the_spool_is(core: Core, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool", 1 << 20)
+    sender = Sender(spool, f"http://127.0.0.1:{core.port}/ws/v1/usage/reports", TOKEN, 2, 0.2)
+    spool_reports(spool, int(time.time() * 1000) - 60_000, 12)  # 3 batches of 4 samples
+    _, size, _ = spool.depth()
+    batch = spool.oldest()
+    assert batch is not None and sender.send_one(batch) == "sent"
+    seen = core.depository.agents.snapshot()["node1"]
+    # The batch being sent is still in the spool: it leaves it only on the core's 200.
+    assert (seen.spool.batches, seen.spool.bytes, seen.spool.dropped) == (3, size, 0)
+    assert spool.depth()[0] == 2
+
+
+def test_batches_dropped_from_a_full_spool_are_reported(core: Core, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool", 1 << 20)
+    spool_reports(spool, int(time.time() * 1000) - 60_000, 12)
+    batch = spool.oldest()
+    assert batch is not None
+    spool.max_bytes = len(batch.body) * 2  # the core was away: about two batches fit now
+    spool_reports(spool, int(time.time() * 1000) - 30_000, 4)
+    dropped = spool.dropped_batches
+    assert dropped >= 2
+    sender = Sender(spool, f"http://127.0.0.1:{core.port}/ws/v1/usage/reports", TOKEN, 2, 0.2)
+    oldest = spool.oldest()
+    assert oldest is not None and sender.send_one(oldest) == "sent"
+    assert core.depository.agents.snapshot()["node1"].spool.dropped == dropped
