@@ -25,6 +25,7 @@ import numpy as np
 from yarn_elastic.messages import App
 from yarn_elastic.prediction.forecaster import Forecaster
 from yarn_elastic.prediction.model_store import ModelStore
+from yarn_elastic.prediction.selector import Prediction
 from yarn_elastic.prediction.signature import JobSignature, make_signature
 from yarn_elastic.resources import CurveArray
 
@@ -150,8 +151,7 @@ class LiveBands:
         self.predicted += 1
         LOG.info("live band for %s, %s: %s (%s), %d slots", signature.describe(), role,
                  prediction.predictor, choice.reason, prediction.upper.shape[1])
-        band: CurveArray = np.maximum(prediction.upper, 0.0)
-        return band
+        return live_band(prediction)
 
     def _signature(self, app: App, size: tuple[float, float] | None) -> JobSignature | None:
         if size is not None:
@@ -177,6 +177,12 @@ class LiveBands:
                 self.fill()
             except Exception:
                 LOG.exception("live prediction failed; retrying at the next ask")
+
+
+def live_band(prediction: Prediction) -> CurveArray:
+    """The band the cycle places by: the prediction's upper curve, never below zero."""
+    band: CurveArray = np.maximum(prediction.upper, 0.0)
+    return band
 
 
 def _job_role(key: BandKey) -> tuple[str, str, str, str, tuple[str, ...], str]:

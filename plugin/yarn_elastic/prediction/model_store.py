@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from yarn_elastic.depository.database import open_database
-from yarn_elastic.prediction.runs import Run, rescaled
+from yarn_elastic.prediction.runs import Run, rescaled, stored
 from yarn_elastic.prediction.signature import JobSignature
 from yarn_elastic.prediction.xgb_curves import CurveModel, TrainingParams, train
 from yarn_elastic.slots import LEGACY_SLOT_MS, SLOT_MS
@@ -149,7 +149,7 @@ class ModelStore:
     def record_run(self, run: Run) -> bool:
         """Store a finished run, its curves in this store's slots (idempotent by signature and
         run id); True if it was new."""
-        roles = {role: np.round(curve, 4).tolist() for role, curve in run.roles.items()}
+        roles = {role: stored(curve).tolist() for role, curve in run.roles.items()}
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO prediction_runs (signature_key, run_id, finished_ms,"

@@ -39,6 +39,7 @@ from yarn_elastic.prediction.catchup_runner import catch_up_from_conf
 from yarn_elastic.prediction.history import run_of_app
 from yarn_elastic.prediction.model_store import ModelStore
 from yarn_elastic.prediction.runs import Run
+from yarn_elastic.prediction.scoring import PredictionScorer
 from yarn_elastic.prediction.signature import make_signature
 from yarn_elastic.slots import slot_lengths
 
@@ -64,6 +65,7 @@ class RunRecorder:
         self.settle_seconds = settle_seconds
         self.counters = RecorderCounters()
         self.recent: deque[str] = deque(maxlen=20)  # application ids last learnt from
+        self.scorer = PredictionScorer(models)  # the prediction error, judged before storing
         self._clock, self._wall_ms = clock, wall_ms
         # (due, order, application, finished ms, handed over by the catch-up)
         self._due: list[tuple[float, int, FinishedApp, int, bool]] = []
@@ -161,8 +163,10 @@ class RunRecorder:
             LOG.info("application %s (%s) finished without usage samples in the depository "
                      "(no agent on its nodes?); nothing to learn from", app.id, app.name)
             return None
+        judgement = self.scorer.judge(run)  # against the history without it; never raises
         if not self.models.record_run(run):
             return None  # told twice (a replayed delta): stored already
+        self.scorer.keep(judgement)
         with self._wake:
             self.counters.learnt += 1
             self.recent.append(app.id)

@@ -44,6 +44,11 @@ def check_curve(curve: CurveArray, what: str) -> None:
         raise ValueError(f"{what}: curve values must be finite and >= 0")
 
 
+def stored(curve: CurveArray) -> CurveArray:
+    """A curve as the model store keeps it, and so as every prediction made from it sees it."""
+    return np.round(curve, 4)
+
+
 def pad(curve: CurveArray, slots: int) -> CurveArray:
     """Zero-extend (never shorten) a demand curve to `slots` columns."""
     if curve.shape[1] >= slots:

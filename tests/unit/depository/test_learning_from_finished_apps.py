@@ -12,8 +12,10 @@ from yarn_elastic.depository.service import Depository
 from yarn_elastic.depository.store import UsageStore
 from yarn_elastic.messages import App
 from yarn_elastic.picture import FinishedApp
+from yarn_elastic.prediction.forecaster import Forecaster
 from yarn_elastic.prediction.model_store import ModelStore
 from yarn_elastic.prediction.recorder import RunRecorder
+from yarn_elastic.prediction.scoring import PredictionScorer
 from yarn_elastic.prediction.signature import make_signature
 
 AM = "container_e01_1700000000000_0001_01_000001"
@@ -111,3 +113,35 @@ def test_after_stop_nothing_more_is_learnt(
     clock.now = 60.0
     learner.stop()
     assert learner.record_due() == 0 and learner.pending() == 1
+
+
+def test_each_learnt_run_is_judged_first_and_a_new_job_is_unpredicted(
+    depository: Depository, store: UsageStore, tmp_path: Path
+) -> None:
+    learner, clock = told_of_a_measured_app(depository, store, tmp_path)
+    clock.now = 15.0
+    learner.record_due()
+    assert learner.scorer.snapshot().outcomes == {"predicted": 0, "unpredicted": 1, "failed": 0}
+    # Told again (a replayed delta): nothing stored, nothing judged twice.
+    learner.finished([finished_app()])
+    clock.now = 30.0
+    learner.record_due()
+    assert learner.scorer.snapshot().outcomes["unpredicted"] == 1
+    learner.models.close()
+
+
+def test_a_failure_to_judge_a_run_does_not_stop_it_being_learnt(
+    depository: Depository, store: UsageStore, tmp_path: Path
+) -> None:
+    learner, clock = told_of_a_measured_app(depository, store, tmp_path)
+
+    def broken(_: ModelStore) -> Forecaster:
+        raise RuntimeError("the forecaster is broken")
+
+    learner.scorer = PredictionScorer(learner.models, forecaster=broken)
+    clock.now = 15.0
+    assert learner.record_due() == 1
+    assert learner.counters.learnt == 1 and len(learner.models.runs()) == 1
+    assert learner.counters.errors == 0  # the learning did not fail; the judging did
+    assert learner.scorer.snapshot().outcomes["failed"] == 1
+    learner.models.close()
