@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +123,7 @@ def build_router(
     """The core's HTTP API: its own status and decisions, the usage depository and the
     estimator. Returns the router and what to close on shutdown."""
     from yarn_elastic.depository.http import add_routes as add_depository_routes
+    from yarn_elastic.endpoint.metrics_route import add_metrics_route
     from yarn_elastic.endpoint.service import CoreService
     from yarn_elastic.estimator.http import add_routes as add_estimator_routes
     from yarn_elastic.prediction.recorder import model_store_from_conf, recorder_from_conf
@@ -146,8 +146,7 @@ def build_router(
                                                       "live_bands": live})
 
     router.add("GET", "/ws/v1/elastic/status", status)
-    add_metrics_route(router, service, depository.metrics,
-                      None if recorder is None else recorder.status)
+    add_metrics_route(router, service, depository, recorder)
 
     def decisions(request: Request) -> Response:
         raw = request.query.get("since", ["-1"])[0]
@@ -187,26 +186,6 @@ def build_router(
     if bands is not None:
         closers.insert(0, bands.stop)
     return router, closers
-
-
-def add_metrics_route(router: Router, service: object,
-                      depository: Callable[[], Mapping[str, int]],
-                      learning: Callable[[], Mapping[str, object]] | None) -> None:
-    """`GET /metrics` in Prometheus' text format (docs/operations.md lists the metrics)."""
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-    from yarn_elastic.endpoint.prometheus import core_registry
-    from yarn_elastic.endpoint.service import CoreService
-
-    assert isinstance(service, CoreService)
-    registry, decide = core_registry(service.status, depository, learning,
-                                     lambda: int(time.time() * 1000))
-    service.observe_decide = decide.observe
-
-    def metrics(_request: Request) -> Response:
-        return Response(200, generate_latest(registry), CONTENT_TYPE_LATEST)
-
-    router.add("GET", "/metrics", metrics)
 
 
 def elastic_inputs(service: object, conf: Mapping[str, str], models: object,

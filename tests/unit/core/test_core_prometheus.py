@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -50,6 +51,35 @@ def test_metrics_follow_the_cycles_and_the_unplaced_asks(tmp_path: Path) -> None
         assert after["yarn_elastic_last_cycle_age_seconds"] >= 0
         assert "yarn_elastic_prediction_pending" in after  # learning is on by default
         assert after["yarn_elastic_prediction_caught_up_total"] == 0
+    finally:
+        for close in closers:
+            close()
+
+
+def test_metrics_show_each_agents_spool_and_last_report(tmp_path: Path) -> None:
+    service = CoreService(minfrag_policy())
+    conf = {"yarn.elastic.depository.path": str(tmp_path / "core.db"),
+            "yarn.elastic.demand.curves": "requested"}
+    router, closers = build_router(service, conf, HttpGuards.from_conf(conf, insecure=True))
+    container = "container_e01_1700000000000_0001_01_000002"
+    report = {"schema": 1, "type": "usage_report", "batch_id": "nm7-1", "node": "nm7:8041",
+              "apps": [], "containers": [{"container_id": container, "user": "alice"}],
+              "samples": [], "node_samples": []}
+    headers = {"content-encoding": "gzip", "x-spool-batches": "12",
+               "x-spool-bytes": "65536", "x-spool-dropped": "3"}
+    try:
+        before = scrape(router)
+        assert not any(name.startswith("yarn_elastic_agent_") for name in before)
+        body = gzip.compress(json.dumps(report).encode())
+        posted = router.dispatch(Request("POST", "/ws/v1/usage/reports", {}, {}, headers, body))
+        assert posted.status == 200, posted.body
+        after = scrape(router)
+        assert after["yarn_elastic_agent_spool_batches{node=nm7:8041}"] == 12
+        assert after["yarn_elastic_agent_spool_bytes{node=nm7:8041}"] == 65536
+        assert after["yarn_elastic_agent_spool_dropped{node=nm7:8041}"] == 3
+        age = after["yarn_elastic_agent_last_report_age_seconds{node=nm7:8041}"]
+        assert 0 <= age < 60
+        assert after["yarn_elastic_prediction_evaluations_total{outcome=unpredicted}"] == 0
     finally:
         for close in closers:
             close()
