@@ -73,7 +73,7 @@ bench-elastic: venv spark shim hadoop
 
 reliability: venv spark shim hadoop
 	$(BIN)/python -m benchmarks.reliability.auth_probe
-	$(BIN)/python -m benchmarks.reliability.fuzz
+	$(BIN)/python -m benchmarks.reliability.fuzz --java
 	$(BIN)/python -m benchmarks.reliability.chaos
 	$(BIN)/python -m benchmarks.reliability.agent_outage
 

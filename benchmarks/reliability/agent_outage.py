@@ -45,7 +45,8 @@ def outage(name: str, cluster: LocalCluster, agents: NodeManagerAgents, core: Co
                        sleep_seconds=int(seconds) + 60)
     print(f"{name}: {seconds:.0f} s outage", flush=True)
     with cluster.placement_recorder() as recorder:
-        submitted = submit_distributed_shell(cluster, app)
+        # The client kills its application at its timeout: past the outage, not within it.
+        submitted = submit_distributed_shell(cluster, app, timeout_seconds=seconds + 900)
         app_id = submitted.app_id()
         wait_for_agents_to_find(agents, recorder, app_id)
         failures = link_failures(agents)
