@@ -52,6 +52,12 @@ class CoreCollector(Collector):
         for kind, count in sorted(status["picture"].items()):
             picture.add_metric([kind], count)
         yield picture
+        plan = GaugeMetricFamily("yarn_elastic_last_plan",
+                                 "The last cycle's plan: placements (ask, node pairs), the"
+                                 " containers they place, and resizes.", labels=["kind"])
+        for kind, count in status["last_plan"].items():
+            plan.add_metric([kind], count)
+        yield plan
         unplaced = GaugeMetricFamily("yarn_elastic_unplaced_containers",
                                      "Containers the last cycle left without a node, by"
                                      " reason.", labels=["reason"])

@@ -155,6 +155,8 @@ class CoreStats:
     rm_id: str | None = None
     resizes: int = 0  # resizes sent to the shim
     memory_kills: int = 0  # containers the NodeManagers killed for memory
+    # The last plan's size: placements (ask, node pairs), the containers they place, resizes.
+    last_plan: tuple[int, int, int] = (0, 0, 0)
 
 
 class CoreService:
@@ -272,6 +274,8 @@ class CoreService:
                 self.picture.sizes(), decision.decide_ms,
             )
         self.stats.resizes += len(decision.resizes)
+        self.stats.last_plan = (len(decision.placements), decision.containers,
+                                len(decision.resizes))
         self._log.add_resizes(request.seq, now, decision.resizes)
         return CycleReply(request.seq, "ok", "", decision.placements, decision.decide_ms,
                           resizes=decision.resizes, schema=self.session.schema)
@@ -394,6 +398,8 @@ class CoreService:
                 "decisions_logged": len(self._log),
                 "resizes": self.stats.resizes,
                 "memory_kills": self.stats.memory_kills,
+                "last_plan": dict(zip(("placements", "containers", "resizes"),
+                                      self.stats.last_plan, strict=True)),
                 "unplaced": self._unplaced.summary(),
                 "session": {"schema": self.session.schema, "resizing": self.session.resizing},
             }

@@ -48,6 +48,9 @@ def test_metrics_follow_the_cycles_and_the_unplaced_asks(tmp_path: Path) -> None
         assert after["yarn_elastic_decide_seconds_count"] == 1
         assert after["yarn_elastic_unplaced_containers{reason=larger-than-any-node}"] == 3
         assert after["yarn_elastic_picture_objects{kind=nodes}"] == 2
+        plan = service.status()["last_plan"]  # nothing placed: the one ask fits no node
+        assert plan == {"placements": 0, "containers": 0, "resizes": 0}
+        assert {kind: after[f"yarn_elastic_last_plan{{kind={kind}}}"] for kind in plan} == plan
         assert after["yarn_elastic_last_cycle_age_seconds"] >= 0
         assert "yarn_elastic_prediction_pending" in after  # learning is on by default
         assert after["yarn_elastic_prediction_caught_up_total"] == 0
