@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -205,9 +206,14 @@ def test_e_an_rm_restart_recovers_shrunk_containers_at_their_sizes_and_requests(
             assert time.monotonic() < deadline, recorder.placements(app_id)
             time.sleep(0.5)
         cluster.restart_resource_manager(crash=True)
+        # What the NodeManagers hold as they re-register, before the new core can resize.
         held = node_manager_sizes(cluster)
-        recovered = recovered_sizes(cluster, app_id, set(workers(recorder, app_id)))
+        listed = recovered_sizes(cluster, app_id, set(workers(recorder, app_id)))
+        # The RM's REST may already show a resize by the new core; its log has the size it
+        # recovered each container at.
+        recovered = recovered_in_log(cluster)
         for container in shrunk:
+            assert container in listed, listed
             assert recovered[container] == held[container], (recovered, held)
             assert recovered[container][0] < REQUEST_MB, recovered
         wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
@@ -234,6 +240,16 @@ def core_view(rig: LearningRig, container_id: str, timeout_seconds: float = 30
             return found
         assert time.monotonic() < deadline, (response.status_code, response.text)
         time.sleep(0.5)
+
+
+RECOVERED = re.compile(r"Recovering container \[(container_\S+), .*?"
+                       r"Capability: <memory:(\d+), vCores:(\d+)>")
+
+
+def recovered_in_log(cluster: LocalCluster) -> dict[str, tuple[int, int]]:
+    """(memory MB, vcores) each container was recovered at, from the RM's own log line."""
+    text = cluster.layout.rm_log_file.read_text(errors="replace")
+    return {c: (int(mb), int(vcores)) for c, mb, vcores in RECOVERED.findall(text)}
 
 
 def node_manager_sizes(cluster: LocalCluster) -> dict[str, tuple[int, int]]:
