@@ -17,7 +17,8 @@ import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Node, Resize
 from yarn_elastic.picture import PictureSnapshot
-from yarn_elastic.resources import RESOURCES, CurveArray, finish_slot, shift, to_array
+from yarn_elastic.resources import RESOURCES, CurveArray, align, finish_slot, shift, to_array
+from yarn_elastic.scheduling.headroom import with_headroom
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ class CurveDemandModel:
 
     A node's commitment is the sum of its containers' curves, each re-origined from its start
     to now, so the model is bound to one cycle's `now_ms`: the next cycle makes a new model,
-    which is also what tells the table cache that every node's commitment moved.
+    which is also what tells the table cache that every node's commitment moved. A source
+    that resizes may also keep room free for the increases it foresees (`room_kept`, see
+    `headroom`): the placement counts that room as committed.
     """
 
     def __init__(self, curves: CurveSource, now_ms: int, slot_ms: int) -> None:
@@ -121,7 +124,14 @@ class CurveDemandModel:
             # In place, each curve's last value held to the end: `add` without the copies.
             committed[:, : curve.shape[1]] += curve
             committed[:, curve.shape[1] :] += curve[:, -1:]
-        return committed
+        room_kept = getattr(self.curves, "room_kept", None)
+        if room_kept is None or not remaining:
+            return committed
+        width = committed.shape[1]
+        room: CurveArray = room_kept(
+            np.stack([align(r, width) for r in remaining]),
+            np.array([to_array(c.allocated)[:2, 0] for c in containers]))
+        return with_headroom(committed, room)
 
     def container_ends(self, container: Container) -> int | None:
         return finish_slot(self.container_demand(container))

@@ -38,6 +38,7 @@ from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.prediction.runs import hold, rescaled
 from yarn_elastic.resources import CurveArray, to_array
 from yarn_elastic.scheduling import band_arrays as ba
+from yarn_elastic.scheduling import headroom
 from yarn_elastic.scheduling import running_table as rt
 from yarn_elastic.scheduling.demand import CurveDemandModel, NodeCommitments
 from yarn_elastic.scheduling.framework import Policy
@@ -240,8 +241,17 @@ class ElasticDemand:
                                          self.rules.lead_slots)
             finish = ba.node_finishes(values, ends, bands, table.start_ms, table.node_row,
                                       ba.curve_finishes_of(bands), now_ms, slot_ms)
-            self._commitments = NodeCommitments(ba.node_sums(values, table.counts), finish)
+            needed = headroom.room_needed(headroom.rises(values, table.allocated))
+            room = headroom.kept_free(ba.node_sums(needed.astype(float), table.counts) > 0,
+                                      self.rules)
+            committed = headroom.with_headroom(ba.node_sums(values, table.counts), room)
+            self._commitments = NodeCommitments(committed, finish)
         return self._commitments
+
+    def room_kept(self, remaining: CurveArray, allocated: CurveArray) -> CurveArray:
+        """The room one node keeps free for its containers' increases (`headroom`), from
+        their (k, 4, T) curves from now and (k, 2) allocations."""
+        return headroom.node_headroom(remaining, allocated, self.rules)
 
     def resizes(self) -> tuple[Resize, ...]:
         return self._resizes

@@ -15,7 +15,9 @@ vcores and memory only, so a target is those two. The rules, in order:
    would need to grow back. An increase the band needs is still asked for there, not a jump
    to the life's peak: the RM grants it once the node has room again, and asking for the
    peak instead held back memory a container needed now behind vcores it did not (87
-   containers killed in the simulator's elasecutor-mix under `oracle`).
+   containers killed in the simulator's elasecutor-mix under `oracle`). The placement keeps
+   the step such an increase needs free where it foresees one (`headroom`), so that a node
+   gets stuck only when its containers outrun their bands.
 2. **Never below what it uses.** Memory never drops below the last measured RSS plus
    `memory_margin` of it: a band that under-predicts must not take memory away from a
    container that is using it (the OOM loops of downsized JVMs).

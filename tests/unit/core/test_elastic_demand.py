@@ -126,6 +126,28 @@ def test_a_second_executor_fits_where_requests_would_not() -> None:
     assert [r.memory_mb for r in plan.resizes] == [1024]
 
 
+@pytest.mark.parametrize(("node_vcores", "placed"), [
+    # The running executor is shrunk to 1024 MB and its band rises in memory alone at slot
+    # 3 (to 3072 MB), so the node keeps a vcore free at slots 2-3 for the increase. The new
+    # executor (1 vcore for slots 0-3) would take the last of 2 vcores there: 1 + 1 + 1 > 2.
+    (2, 0),
+    # With 3 vcores the kept one is still free with both: 1 + 1 + 1 <= 3.
+    (3, 1),
+])
+def test_the_placement_keeps_a_vcore_for_a_memory_increase(node_vcores: int,
+                                                           placed: int) -> None:
+    snap = snapshot([node("n1", flat(node_vcores, 8192), flat(1, 4096))],
+                    [ask("app2", flat(1, 1024))], apps=[app("app1"), app("app2")],
+                    containers=[running(0)])
+    demand = ElasticDemand(snap, Bands(), RULES)
+    model = CurveDemandModel(demand, NOW_MS, SLOT_MS)
+    plan = schedule(snap, replace(minfrag_policy(), demand_model=model))
+    assert sum(p.count for p in plan.placements) == placed
+    # Its vcore, with the kept one at slots 2-3, until it ends after slot 3.
+    assert model.node_committed(snap.nodes[0], snap.containers)[0].tolist() == \
+        [1, 1, 2, 2, 0]
+
+
 @pytest.mark.parametrize(("curve", "from_ms", "to_ms", "expected"), [
     ([1, 2, 3], 1000, 1000, [1, 2, 3]),
     # 5 s slots as 3 s ones: [0,3) [3,6) [6,9) [9,12) [12,15) -> max of what each overlaps
