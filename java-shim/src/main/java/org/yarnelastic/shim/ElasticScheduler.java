@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -25,6 +26,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.ApplicationSchedulingConfig;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -208,6 +210,9 @@ public class ElasticScheduler extends CapacityScheduler {
       List<ResourceRequest> ask, List<SchedulingRequest> schedulingRequests,
       List<ContainerId> release, List<String> blacklistAdditions,
       List<String> blacklistRemovals, ContainerUpdates updateRequests) {
+    if (elastic != null && elastic.enabled) {
+      routeAsksThroughGate(getApplicationAttempt(applicationAttemptId));
+    }
     Allocation allocation = super.allocate(applicationAttemptId, ask, schedulingRequests,
         release, blacklistAdditions, blacklistRemovals, updateRequests);
     CoreLink current = link;
@@ -226,6 +231,24 @@ public class ElasticScheduler extends CapacityScheduler {
     ClusterStateReader reader = stateReader;
     if (reader != null && rmContainer != null && containerStatus != null) {
       reader.completed(rmContainer, containerStatus.getExitStatus());
+    }
+  }
+
+  /**
+   * Hadoop 3.3 takes an ask's placement allocator from the application's scheduling
+   * environment only; the yarn-site.xml default that 3.4 also reads does not exist there
+   * (AppSchedulingInfo#internalAddResourceRequests, 3.3.6). Naming ours in that environment
+   * before an attempt's first ask reaches CapacityScheduler gates the asks on both lines.
+   * An application that names an allocator of its own keeps it, as 3.4 would let it.
+   */
+  private static void routeAsksThroughGate(FiCaSchedulerApp attempt) {
+    if (attempt == null) {
+      return;
+    }
+    Map<String, String> envs = attempt.getAppSchedulingInfo().getApplicationSchedulingEnvs();
+    if (!envs.containsKey(ApplicationSchedulingConfig.ENV_APPLICATION_PLACEMENT_TYPE_CLASS)) {
+      envs.put(ApplicationSchedulingConfig.ENV_APPLICATION_PLACEMENT_TYPE_CLASS,
+          PlanGatedPlacementAllocator.class.getName());
     }
   }
 

