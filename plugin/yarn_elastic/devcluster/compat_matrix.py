@@ -23,6 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from yarn_elastic.devcluster.cluster import project_root
+from yarn_elastic.devcluster.elastic import shim_jar
 from yarn_elastic.devcluster.jvm import find_java_home
 
 CELL_TESTS = (
@@ -202,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no cell matches --hadoop/--java; see build/hadoop*/lib and build/jdk-*",
               file=sys.stderr)
         return 2
-    major = shim_class_major(root / "java-shim/target/yarn-elastic-shim-0.1.0.jar")
+    major = shim_class_major(shim_jar())
     out_dir = (root / args.out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     results = [run_cell(cell, root, out_dir) for cell in cells]

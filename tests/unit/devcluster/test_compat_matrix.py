@@ -20,13 +20,14 @@ from yarn_elastic.devcluster.compat_matrix import (
     replace_marked_section,
     shim_class_major,
 )
+from yarn_elastic.devcluster.elastic import SHIM_JAR
 
-SHIM_JAR = project_root() / "java-shim/target/yarn-elastic-shim-0.1.0.jar"
+BUILT_SHIM = project_root() / SHIM_JAR
 
 
-@pytest.mark.skipif(not SHIM_JAR.exists(), reason="`make shim` builds the jar")
+@pytest.mark.skipif(not BUILT_SHIM.exists(), reason="`make shim` builds the jar")
 def test_the_built_shim_is_java_8_bytecode() -> None:
-    assert shim_class_major(SHIM_JAR) == JAVA_8_CLASS_MAJOR
+    assert shim_class_major(BUILT_SHIM) == JAVA_8_CLASS_MAJOR
 
 
 def test_junit_counts_passes_and_names_failures(tmp_path: Path) -> None:
