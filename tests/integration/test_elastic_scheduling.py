@@ -25,7 +25,13 @@ from yarn_elastic.devcluster.elastic import (
     wait_for_core_state,
 )
 from yarn_elastic.devcluster.placement import ContainerPlacement
-from yarn_elastic.devcluster.spark_job import SparkJobSpec, submit_spark_job
+from yarn_elastic.devcluster.spark_job import (
+    JAVA_PI_CLASS,
+    SparkJobSpec,
+    build_java_pi_jar,
+    pyspark_home,
+    submit_spark_job,
+)
 from yarn_elastic.devcluster.spec import ClusterSpec
 
 pytestmark = pytest.mark.integration
@@ -47,12 +53,7 @@ def assert_placed_by_core(
     assert placements, "no containers were recorded"
     for placement in placements:
         cluster.node_name(placement.node_id)  # one of this cluster's NodeManagers
-        decision = decisions.decided(placement.app_id, placement.node_id)
-        assert decision is not None, (
-            f"{placement.container_id} of {placement.app_id} landed on {placement.node_id},"
-            f" which the core never chose for that application; core decided:"
-            f" {sorted(k for k in decisions.decisions() if k[0] == placement.app_id)}"
-        )
+    assert not decisions.not_chosen(placements)
 
 
 def test_a_distributed_shell_containers_land_where_the_core_decided(
@@ -139,4 +140,26 @@ def test_d_spark_executors_are_placed_by_the_core(
     placements = recorder.placements(report.app_id)
     executors = [p for p in placements if p.ran and not p.is_am]
     assert len(executors) == job.num_executors, placements
+    assert_placed_by_core(placements, decisions, cluster)
+
+
+@pytest.mark.spark
+@pytest.mark.compat_only
+def test_e_a_jvm_spark_job_is_placed_by_the_core(
+    elastic: tuple[LocalCluster, CoreSetup],
+) -> None:
+    cluster, core = elastic
+    wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+    spark_home = pyspark_home()
+    jar = build_java_pi_jar(spark_home, cluster.layout.run_dir)
+    job = SparkJobSpec(name="java-pi", num_executors=2, script=jar, args=("4",),
+                       main_class=JAVA_PI_CLASS, spark_home=spark_home)
+
+    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
+        report = submit_spark_job(cluster, job).wait(timeout_seconds=420)
+        recorder.poll_once()
+
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    placements = recorder.placements(report.app_id)
+    assert len([p for p in placements if p.ran and not p.is_am]) == job.num_executors
     assert_placed_by_core(placements, decisions, cluster)

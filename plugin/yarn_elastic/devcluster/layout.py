@@ -7,7 +7,7 @@ for clients. Building the property maps is pure; `conf_files` writes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from yarn_elastic.devcluster.ports import free_loopback_ports
@@ -30,6 +30,8 @@ class NmPorts:
     rpc: int
     localizer: int
     web: int
+    # Spark's external shuffle service, when the cluster runs it (ClusterSpec).
+    spark_shuffle: int
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,14 @@ def rm_home_of(run_dir: Path) -> Path:
 
 
 def allocate_layout(spec: ClusterSpec, run_dir: Path, hadoop_lib: Path) -> ClusterLayout:
-    ports = free_loopback_ports(5 + 3 * len(spec.nodes))
+    per_node = len(fields(NmPorts))
+    ports = free_loopback_ports(5 + per_node * len(spec.nodes))
     rm_ports = RmPorts(*ports[:5])
     nodes = tuple(
-        NodeLayout(node, NmPorts(*ports[5 + 3 * i : 8 + 3 * i]), run_dir / node.name)
+        NodeLayout(
+            node, NmPorts(*ports[5 + per_node * i : 5 + per_node * (i + 1)]),
+            run_dir / node.name,
+        )
         for i, node in enumerate(spec.nodes)
     )
     return ClusterLayout(run_dir.resolve(), hadoop_lib.resolve(), rm_ports, nodes)
@@ -175,8 +181,37 @@ def nm_properties(layout: ClusterLayout, spec: ClusterSpec, node: NodeLayout) ->
             ),
         }
     )
+    if spec.spark_shuffle_classpath:
+        props.update(spark_shuffle_properties(spec.spark_shuffle_classpath, node))
     props.update(spec.extra_properties)
     return props
+
+
+SPARK_SHUFFLE_SERVICE = "spark_shuffle"
+
+
+def spark_shuffle_properties(classpath: tuple[str, ...], node: NodeLayout) -> dict[str, str]:
+    """Spark's YarnShuffleService as an NM aux service, as Spark's "Running on YARN" page says.
+
+    The classpath key gives it a classloader of its own, so Spark's Netty and Jackson never
+    meet the NM's. Each NM of a one-host cluster needs its own port; executors all register
+    with the first NM's (see `first_shuffle_port`), as they would with the one NM of a host.
+    """
+    key = f"yarn.nodemanager.aux-services.{SPARK_SHUFFLE_SERVICE}"
+    return {
+        "yarn.nodemanager.aux-services": SPARK_SHUFFLE_SERVICE,
+        f"{key}.class": "org.apache.spark.network.yarn.YarnShuffleService",
+        # ApplicationClassLoader splits on the path separator and expands `dir/*`.
+        f"{key}.classpath": ":".join(classpath),
+        "spark.shuffle.service.port": str(node.ports.spark_shuffle),
+        # A service that fails to start then fails its NM, not each executor later.
+        "spark.yarn.shuffle.stopOnFailure": "true",
+    }
+
+
+def first_shuffle_port(layout: ClusterLayout) -> int:
+    """The shuffle service port executors use: all of them run on this one host."""
+    return layout.nodes[0].ports.spark_shuffle
 
 
 def core_properties(layout: ClusterLayout) -> dict[str, str]:

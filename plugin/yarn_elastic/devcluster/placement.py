@@ -56,6 +56,11 @@ class PlacementRecorder(BackgroundPoller):
         self._sizes: dict[str, list[tuple[float, int, int]]] = {}
         self._started = time.monotonic()
         self._live: dict[str, int] = {}  # RUNNING containers at the last poll: id -> MB
+        # Each running app's containers at the last poll, and those that have left a listing
+        # of an app still running: released or finished before their app (Spark executors
+        # that dynamic allocation removes).
+        self._listed: dict[str, set[str]] = {}
+        self._ended_early: set[str] = set()
         self._lock = threading.Lock()
 
     def poll_once(self) -> None:
@@ -65,8 +70,10 @@ class PlacementRecorder(BackgroundPoller):
                 self._launched.update(launched)
         live: dict[str, int] = {}
         for app_id in self._rest.running_apps():
+            listed: set[str] = set()
             for attempt_id in self._rest.attempt_ids(app_id):
                 for c in self._rest.containers(app_id, attempt_id):
+                    listed.add(c.container_id)
                     if c.state == "RUNNING":
                         live[c.container_id] = c.memory_mb
                     with self._lock:
@@ -80,6 +87,11 @@ class PlacementRecorder(BackgroundPoller):
                         if not sizes or sizes[-1][1:] != (c.memory_mb, c.vcores):
                             sizes.append((time.monotonic() - self._started, c.memory_mb,
                                           c.vcores))
+            if not any(is_am_container(c) for c in listed):
+                continue  # the app ended between the two requests: its listing says nothing
+            with self._lock:
+                self._ended_early |= self._listed.get(app_id, set()) - listed
+                self._listed[app_id] = listed
         with self._lock:
             self._live = live
 
@@ -101,6 +113,14 @@ class PlacementRecorder(BackgroundPoller):
         """The sizes the RM reported for the container, in order, with when."""
         with self._lock:
             return list(self._sizes.get(container_id, ()))
+
+    def ended_early(self, app_id: str) -> list[str]:
+        """The app's containers that the RM stopped listing while the app still ran."""
+        with self._lock:
+            return sorted(
+                c for c in self._ended_early
+                if c in self._seen and self._seen[c].app_id == app_id
+            )
 
     def placements(self, app_id: str | None = None) -> list[ContainerPlacement]:
         with self._lock:

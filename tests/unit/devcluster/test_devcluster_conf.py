@@ -27,7 +27,7 @@ def test_every_daemon_gets_its_own_distinct_loopback_ports(tmp_path: Path) -> No
     ports = [*vars(layout.rm_ports).values()]
     for node in layout.nodes:
         ports += [*vars(node.ports).values()]
-    assert len(ports) == len(set(ports)) == 5 + 3 * 3
+    assert len(ports) == len(set(ports)) == 5 + 4 * 3  # RM 5; per NM rpc, localizer, web, shuffle
 
 
 def test_nodemanager_properties_carry_its_size_ports_and_dirs(tmp_path: Path) -> None:
