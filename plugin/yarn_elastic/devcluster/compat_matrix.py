@@ -31,7 +31,6 @@ from yarn_elastic.devcluster.spark_job import SPARK_35_VERSION, spark_35_home
 CELL_TESTS = (
     "tests/integration/test_elastic_scheduling.py",
     "tests/integration/test_elastic_resizing.py",
-    "tests/integration/test_spark_dynamic_allocation.py",
 )
 SHIM_CLASS = "org/yarnelastic/shim/ElasticScheduler.class"
 JAVA_8_CLASS_MAJOR = 52
@@ -164,11 +163,16 @@ def run_cell(cell: Cell, root: Path, out_dir: Path) -> CellResult:
     return CellResult(cell, passed, failed, seconds)
 
 
-def matrix_table(results: Sequence[CellResult], shim_major: int, day: datetime.date) -> str:
+def matrix_table(
+    results: Sequence[CellResult], shim_major: int, day: datetime.date, planned: int = 0
+) -> str:
+    unfinished = (
+        f" Cells run so far: {len(results)} of {planned}." if len(results) < planned else ""
+    )
     rows = [
         f"Last `make compat`: {day.isoformat()}, tests {', '.join(f'`{t}`' for t in CELL_TESTS)}."
         f" Shim bytecode: class-file major version {shim_major}"
-        f" ({'Java 8' if shim_major == JAVA_8_CLASS_MAJOR else 'not Java 8'}).",
+        f" ({'Java 8' if shim_major == JAVA_8_CLASS_MAJOR else 'not Java 8'}).{unfinished}",
         "",
         "| Hadoop | Java | Spark | passed | failed | minutes |",
         "|---|---|---|---|---|---|",
@@ -182,11 +186,13 @@ def matrix_table(results: Sequence[CellResult], shim_major: int, day: datetime.d
     return "\n".join(rows)
 
 
-def replace_marked_section(text: str, table: str, where: str) -> str:
-    start, end = text.find(MARK_START), text.find(MARK_END)
+def replace_marked_section(
+    text: str, table: str, where: str, mark_start: str = MARK_START, mark_end: str = MARK_END
+) -> str:
+    start, end = text.find(mark_start), text.find(mark_end)
     if start < 0 or end < start:
-        raise ValueError(f"{where} lacks the lines {MARK_START!r} ... {MARK_END!r}")
-    return text[: start + len(MARK_START)] + "\n" + table + "\n" + text[end:]
+        raise ValueError(f"{where} lacks the lines {mark_start!r} ... {mark_end!r}")
+    return text[: start + len(mark_start)] + "\n" + table + "\n" + text[end:]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -219,13 +225,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     major = shim_class_major(shim_jar())
     out_dir = (root / args.out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = [run_cell(cell, root, out_dir) for cell in cells]
-    table = matrix_table(results, major, datetime.date.today())
+    results: list[CellResult] = []
+    for cell in cells:
+        results.append(run_cell(cell, root, out_dir))
+        # After every cell, so that an interrupted matrix still records what it measured.
+        table = matrix_table(results, major, datetime.date.today(), planned=len(cells))
+        if args.write_docs:
+            for name in DOCS_WITH_TABLE:
+                path = root / name
+                path.write_text(replace_marked_section(path.read_text(), table, name))
     print(table)
-    if args.write_docs:
-        for name in DOCS_WITH_TABLE:
-            path = root / name
-            path.write_text(replace_marked_section(path.read_text(), table, name))
     ok = major == JAVA_8_CLASS_MAJOR and all(not r.failed and r.passed for r in results)
     return 0 if ok else 1
 

@@ -61,5 +61,8 @@ def test_the_table_replaces_only_the_marked_section() -> None:
     new = replace_marked_section(doc, table, "doc.md")
     assert new.startswith(f"before\n{MARK_START}\n") and new.endswith(f"{MARK_END}\nafter\n")
     assert "old table" not in new
+    assert "so far" not in table
+    partial = matrix_table([CellResult(cell, 6, (), 90.0)], 52, datetime.date(2026, 12, 3), 6)
+    assert "Cells run so far: 1 of 6." in partial
     with pytest.raises(ValueError, match="doc.md lacks"):
         replace_marked_section("no markers", table, "doc.md")
