@@ -11,12 +11,18 @@ where no configuration reaches.
 
 With the core absent the shim has nowhere to send its cycles: the address is a port where
 nothing listens, so every allocation takes the fallback, which is stock CapacityScheduler.
+With the core active a real `yarn-elastic core` runs beside the tests, every ElasticScheduler
+connects to it, and the core's plans gate placement as on a real cluster.
+The same classes also run on stock CapacityScheduler (no agent, no scheduler key) as the
+control: a test that fails there fails for this machine, not for ElasticScheduler.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -28,9 +34,14 @@ from xml.etree import ElementTree
 from yarn_elastic.devcluster.cluster import project_root
 from yarn_elastic.devcluster.compat_matrix import junit_outcome, replace_marked_section
 from yarn_elastic.devcluster.conf_files import write_configuration_xml
-from yarn_elastic.devcluster.elastic import fresh_secret, shim_jar
+from yarn_elastic.devcluster.elastic import (
+    elastic_spec,
+    fresh_secret,
+    shim_jar,
+    start_standalone_core,
+)
 from yarn_elastic.devcluster.ports import free_loopback_ports
-from yarn_elastic.devcluster.spec import CAPACITY_SCHEDULER, ELASTIC_SCHEDULER
+from yarn_elastic.devcluster.spec import CAPACITY_SCHEDULER, ELASTIC_SCHEDULER, ClusterSpec
 
 SUITE_POM = Path("java-shim/capacity-suite/pom.xml")
 # One class per area the issue names: queues, ACLs, reservations, container updates,
@@ -48,6 +59,8 @@ MARK_END = "<!-- /capacity-suite -->"
 DOC = Path("docs/compatibility.md")
 # ResourceManager#createScheduler logs this before the class name.
 USING_SCHEDULER = "Using Scheduler: "
+# CoreLink#start, once per ElasticScheduler started, whether or not an RM made it.
+SHIM_STARTED = re.compile(r"yarn-elastic shim \S+ starting: ")
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,34 @@ class ClassResult:
     failed: tuple[str, ...]
     skipped: int
     seconds: float
-    # ResourceManagers the class started, by the scheduler each logged it uses: proof of
-    # which scheduler ran (tests that build a scheduler without an RM log nothing here).
-    elastic_rms: int
+    # Proof of which scheduler ran: the ElasticSchedulers that started (CoreLink logs each),
+    # those whose core answered, and the RMs that logged stock CapacityScheduler as theirs.
+    elastic_started: int
+    core_connected: int
     stock_rms: int
+
+
+# The tests' NodeManagers are made-up hosts (h1, h2, ...) that no DNS here resolves, and with
+# Hadoop's default (true) a container token needs its node's IP: every allocation on them
+# would fail with UnknownHostException, on stock CapacityScheduler too.
+CORE_SITE = {"hadoop.security.token.service.use_ip": "false"}
+
+
+@dataclass(frozen=True)
+class SuiteMode:
+    name: str
+    dir_name: str
+    # False: stock CapacityScheduler, with neither the agent nor any yarn-elastic key.
+    elastic: bool
+    core_active: bool = False
+
+
+ELASTIC_CORE_ABSENT = SuiteMode("ElasticScheduler, core absent (fallback)", "absent", True)
+ELASTIC_CORE_ACTIVE = SuiteMode("ElasticScheduler, core active", "active", True, True)
+STOCK = SuiteMode("stock CapacityScheduler (control)", "stock", False)
+MODES = (ELASTIC_CORE_ABSENT, ELASTIC_CORE_ACTIVE, STOCK)
+# CoreLink logs this once per ElasticScheduler whose core answered its hello.
+CORE_CONNECTED = re.compile(r"yarn-elastic core \S+ connected at ")
 
 
 def core_absent_properties(out_dir: Path) -> dict[str, str]:
@@ -86,41 +123,75 @@ def class_results(reports: Path) -> list[ClassResult]:
         text = output.read_text(errors="replace") if output.exists() else ""
         results.append(ClassResult(
             full_name.rsplit(".", 1)[-1], passed, failed, int(suite.get("skipped", "0")),
-            float(suite.get("time", "0")), text.count(f"{USING_SCHEDULER}{ELASTIC_SCHEDULER}"),
-            text.count(f"{USING_SCHEDULER}{CAPACITY_SCHEDULER}"),
+            float(suite.get("time", "0")), len(SHIM_STARTED.findall(text)),
+            len(CORE_CONNECTED.findall(text)), text.count(f"{USING_SCHEDULER}{CAPACITY_SCHEDULER}"),
         ))
     return results
 
 
-def results_table(results: Sequence[ClassResult], mode: str, day: str) -> str:
+def results_table(runs: Sequence[tuple[SuiteMode, Sequence[ClassResult]]], day: str) -> str:
     rows = [
-        f"Last run: {day}, Hadoop 3.4.1 tests jar, core {mode}.",
+        f"Last run: {day}, test classes of Hadoop's 3.4.1 ResourceManager tests jar.",
         "",
-        "| class | passed | failed | skipped | seconds | RMs on ElasticScheduler / stock |",
-        "|---|---|---|---|---|---|",
+        "| class | scheduler | passed | failed | skipped | seconds"
+        " | ElasticSchedulers started | ... connected to the core | RMs on stock CS |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     rows += [
-        f"| `{r.name}` | {r.passed} | {', '.join(f'`{f}`' for f in r.failed) or 0} |"
-        f" {r.skipped} | {r.seconds:.0f} | {r.elastic_rms} / {r.stock_rms} |"
+        f"| `{r.name}` | {mode.name} | {r.passed} | {', '.join(f'`{f}`' for f in r.failed) or 0}"
+        f" | {r.skipped} | {r.seconds:.0f} | {r.elastic_started} | {r.core_connected}"
+        f" | {r.stock_rms} |"
+        for mode, results in runs
         for r in results
     ]
     return "\n".join(rows)
 
 
-def run_suite(root: Path, out_dir: Path, classes: Sequence[str]) -> list[ClassResult]:
-    conf_dir = out_dir / "conf"
+def run_suite(root: Path, out_dir: Path, mode: SuiteMode, classes: Sequence[str]
+              ) -> list[ClassResult]:
+    run_dir = out_dir / mode.dir_name
+    conf_dir = run_dir / "conf"
     conf_dir.mkdir(parents=True, exist_ok=True)
-    write_configuration_xml(conf_dir / "yarn-site.xml", core_absent_properties(out_dir),
-                            "yarn_elastic.devcluster.capacity_suite (core absent)")
+    origin = f"yarn_elastic.devcluster.capacity_suite ({mode.name})"
+    write_configuration_xml(conf_dir / "core-site.xml", CORE_SITE, origin)
+    core: subprocess.Popen[bytes] | None = None
+    if mode.core_active:
+        spec, setup = elastic_spec(ClusterSpec(), run_dir, launched_by_rm=False)
+        yarn_site = {"yarn.resourcemanager.scheduler.class": ELASTIC_SCHEDULER,
+                     **spec.extra_properties}
+        # The core reads the RM's yarn-site.xml from its own conf dir, as in a cluster.
+        setup.conf_dir.mkdir(parents=True, exist_ok=True)
+        write_configuration_xml(setup.conf_dir / "yarn-site.xml", yarn_site, origin)
+        core = start_standalone_core(setup)
+    else:
+        yarn_site = core_absent_properties(run_dir) if mode.elastic else {}
+    write_configuration_xml(conf_dir / "yarn-site.xml", yarn_site, origin)
+    try:
+        return run_maven(root, run_dir, conf_dir, mode, classes)
+    finally:
+        if core is not None:
+            core.terminate()
+            core.wait(timeout=30)
+
+
+def run_maven(root: Path, run_dir: Path, conf_dir: Path, mode: SuiteMode,
+              classes: Sequence[str]) -> list[ClassResult]:
     pom = root / SUITE_POM
     reports = pom.parent / "target" / "surefire-reports"
     command = [
-        "mvn", "-B", "-q", "-f", str(pom), "test", f"-Dshim.jar={shim_jar()}",
+        "mvn", "-B", "-q", "-f", str(pom), "clean", "test", f"-Dshim.jar={shim_jar()}",
         f"-Dsuite.conf.dir={conf_dir}", f"-Dsuite.tests={','.join(classes)}",
+        *([] if mode.elastic else ["-Dsuite.agent="]),
     ]
-    print(f"== CapacityScheduler's tests, core absent: {' '.join(command)}", flush=True)
+    print(f"== CapacityScheduler's tests, {mode.name}: {' '.join(command)}", flush=True)
     subprocess.run(command, cwd=root, env=dict(os.environ), check=False)
-    return class_results(reports)
+    results = class_results(reports)
+    kept = run_dir / "surefire-reports"
+    if kept.exists():
+        shutil.rmtree(kept)
+    if reports.exists():
+        shutil.copytree(reports, kept)
+    return results
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -131,6 +202,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--class", dest="classes", action="append",
                         help=f"only these test classes (default: {', '.join(SUITE_CLASSES)})")
+    parser.add_argument("--mode", action="append", choices=[m.dir_name for m in MODES],
+                        help="only these runs (default: absent, active and the stock control)")
     parser.add_argument("--out", type=Path, default=Path("build/capacity-suite"),
                         help="where its yarn-site.xml and token go (default build/capacity-suite)")
     parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOC}")
@@ -141,18 +214,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     root = project_root()
     started = time.strftime("%Y-%m-%d")
-    results = run_suite(root, (root / args.out).resolve(), args.classes or SUITE_CLASSES)
-    if not results:
+    out_dir = (root / args.out).resolve()
+    modes = [m for m in MODES if not args.mode or m.dir_name in args.mode]
+    runs = [(mode, run_suite(root, out_dir, mode, args.classes or SUITE_CLASSES))
+            for mode in modes]
+    if not all(results for _, results in runs):
         print("no surefire reports: the suite did not run (see the Maven output above)",
               file=sys.stderr)
         return 2
-    table = results_table(results, "absent (fallback)", started)
+    table = results_table(runs, started)
     print(table)
     if args.write_docs:
         path = root / DOC
         path.write_text(replace_marked_section(path.read_text(), table, str(DOC), MARK_START,
                                                MARK_END))
-    return 0 if all(not r.failed for r in results) else 1
+    # The control's failures belong to this machine; only ElasticScheduler's fail the run.
+    return 0 if all(not r.failed for mode, results in runs if mode.elastic for r in results) else 1
 
 
 if __name__ == "__main__":
