@@ -138,23 +138,35 @@ def test_b_core_killed_mid_run_falls_back_then_resyncs(
     assert_placed_by_core(recorder.placements(report.app_id), decisions, cluster)
 
 
-@pytest.mark.spark
-def test_d_spark_executors_are_placed_by_the_core(
-    elastic: tuple[LocalCluster, CoreSetup],
-) -> None:
-    cluster, core = elastic
+def run_spark_job_placed_by_core(
+    cluster: LocalCluster, core: CoreSetup, job: SparkJobSpec, timeout_seconds: float = 420
+) -> tuple[list[ContainerPlacement], list[str]]:
+    """Run the job to success while recording; every container must land where the core
+    decided. Returns its containers, and those the RM stopped listing before the job ended."""
     wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
-    job = SparkJobSpec(num_executors=2)
-
     with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
-        report = submit_spark_job(cluster, job).wait(timeout_seconds=420)
+        report = submit_spark_job(cluster, job).wait(timeout_seconds=timeout_seconds)
         recorder.poll_once()
 
     assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
     placements = recorder.placements(report.app_id)
-    executors = [p for p in placements if p.ran and not p.is_am]
-    assert len(executors) == job.num_executors, placements
     assert_placed_by_core(placements, decisions, cluster)
+    return placements, recorder.ended_early(report.app_id)
+
+
+def executors(placements: list[ContainerPlacement]) -> list[ContainerPlacement]:
+    return [p for p in placements if p.ran and not p.is_am]
+
+
+@pytest.mark.spark
+def test_d_spark_executors_are_placed_by_the_core(
+    elastic: tuple[LocalCluster, CoreSetup],
+) -> None:
+    job = SparkJobSpec(num_executors=2)
+
+    placements, _ = run_spark_job_placed_by_core(*elastic, job)
+
+    assert len(executors(placements)) == job.num_executors, placements
 
 
 @pytest.mark.spark
@@ -162,21 +174,15 @@ def test_d_spark_executors_are_placed_by_the_core(
 def test_e_a_jvm_spark_job_is_placed_by_the_core(
     elastic: tuple[LocalCluster, CoreSetup],
 ) -> None:
-    cluster, core = elastic
-    wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+    cluster, _ = elastic
     spark_home = pyspark_home()
     jar = build_java_pi_jar(spark_home, cluster.layout.run_dir)
     job = SparkJobSpec(name="java-pi", num_executors=2, script=jar, args=("4",),
                        main_class=JAVA_PI_CLASS, spark_home=spark_home)
 
-    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
-        report = submit_spark_job(cluster, job).wait(timeout_seconds=420)
-        recorder.poll_once()
+    placements, _ = run_spark_job_placed_by_core(*elastic, job)
 
-    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
-    placements = recorder.placements(report.app_id)
-    assert len([p for p in placements if p.ran and not p.is_am]) == job.num_executors
-    assert_placed_by_core(placements, decisions, cluster)
+    assert len(executors(placements)) == job.num_executors, placements
 
 
 @pytest.mark.spark
@@ -184,8 +190,7 @@ def test_e_a_jvm_spark_job_is_placed_by_the_core(
 def test_f_spark_dynamic_allocation_executors_come_and_go_and_the_core_places_each(
     elastic: tuple[LocalCluster, CoreSetup],
 ) -> None:
-    cluster, core = elastic
-    wait_for_core_state(cluster, ACTIVE, timeout_seconds=120)
+    cluster, _ = elastic
     script = cluster.layout.run_dir / "bursts.py"
     script.write_text(BURSTS_SCRIPT)
     allocation = DynamicAllocation(min_executors=1, max_executors=3, idle_timeout_seconds=5)
@@ -196,14 +201,9 @@ def test_f_spark_dynamic_allocation_executors_come_and_go_and_the_core_places_ea
         dynamic_allocation=allocation, spark_home=spark_35_home(),
     )
 
-    with DecisionRecorder(core) as decisions, cluster.placement_recorder() as recorder:
-        report = submit_spark_job(cluster, job).wait(timeout_seconds=480)
-        recorder.poll_once()
+    placements, ended_early = run_spark_job_placed_by_core(*elastic, job, timeout_seconds=480)
 
-    assert (report.state, report.final_status) == ("FINISHED", "SUCCEEDED"), report
-    placements = recorder.placements(report.app_id)
-    executors = [p for p in placements if p.ran and not p.is_am]
-    removed = set(recorder.ended_early(report.app_id)) & {p.container_id for p in executors}
-    assert len(executors) > allocation.min_executors, placements  # some were added
+    ran = executors(placements)
+    assert len(ran) > allocation.min_executors, placements  # some were added
+    removed = set(ended_early) & {p.container_id for p in ran}
     assert removed, f"no executor ended before the job did: {placements}"
-    assert_placed_by_core(placements, decisions, cluster)

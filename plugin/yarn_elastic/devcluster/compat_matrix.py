@@ -37,6 +37,9 @@ JAVA_8_CLASS_MAJOR = 52
 # pyspark 4.0 runs on Java 17 and later only (Spark 4.0's release notes); below that the
 # fixed-executor Spark tests run on Spark 3.5, which also runs dynamic allocation everywhere.
 SPARK_4_MIN_JAVA = 17
+# Spark 4.0's launcher passes --add-modules=jdk.incubator.vector to every JVM it starts
+# (JavaModuleOptions), so a runtime without the module cannot start spark-submit.
+SPARK_4_MODULE = "jdk.incubator.vector"
 MARK_START = "<!-- compat-matrix: written by `make compat` -->"
 MARK_END = "<!-- /compat-matrix -->"
 DOCS_WITH_TABLE = ("README.md", "docs/operations.md", "docs/compatibility.md")
@@ -53,6 +56,8 @@ class JavaRuntime:
     version: str
     home: Path
     source: str
+    # The runtime's modules (its release file's MODULES): a jlink image may leave some out.
+    modules: frozenset[str] = frozenset()
 
     @property
     def major(self) -> int:
@@ -66,14 +71,22 @@ class Cell:
 
     @property
     def runs_spark_4(self) -> bool:
-        return self.java.major >= SPARK_4_MIN_JAVA
+        return not self.why_not_spark_4
+
+    @property
+    def why_not_spark_4(self) -> str:
+        if self.java.major < SPARK_4_MIN_JAVA:
+            return f"4.0 needs Java {SPARK_4_MIN_JAVA}+"
+        if SPARK_4_MODULE not in self.java.modules:
+            return f"4.0's launcher adds {SPARK_4_MODULE}, which this runtime lacks"
+        return ""
 
     @property
     def spark(self) -> str:
         """Which Spark runs the cell's Spark tests, for the table."""
         if self.runs_spark_4:
             return f"{venv_pyspark_version()}; {SPARK_35_VERSION} dynamic"
-        return f"{SPARK_35_VERSION} (4.0 needs Java {SPARK_4_MIN_JAVA}+)"
+        return f"{SPARK_35_VERSION} ({self.why_not_spark_4})"
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class CellResult:
     passed: int
     failed: tuple[str, ...]
     seconds: float
+    # Read back from the cell's report of an earlier run (--keep-earlier), not run now.
+    earlier: bool = False
 
 
 def venv_pyspark_version() -> str:
@@ -106,7 +121,9 @@ def java_runtime(home: Path, source: str) -> JavaRuntime:
     found = re.search(r'^JAVA_VERSION="([^"]+)"', release, re.MULTILINE)
     if found is None:
         raise ValueError(f"{home}/release names no JAVA_VERSION")
-    return JavaRuntime(found.group(1), home, source)
+    modules = re.search(r'^MODULES="([^"]*)"', release, re.MULTILINE)
+    return JavaRuntime(found.group(1), home, source,
+                       frozenset(modules.group(1).split()) if modules else frozenset())
 
 
 def available_cells(root: Path) -> list[Cell]:
@@ -142,8 +159,23 @@ def junit_outcome(report: Path) -> tuple[int, tuple[str, ...]]:
     return passed, tuple(failed)
 
 
+def report_path(cell: Cell, out_dir: Path) -> Path:
+    return out_dir / f"hadoop-{cell.hadoop.version}-java-{cell.java.version}.xml"
+
+
+def earlier_result(cell: Cell, out_dir: Path) -> CellResult | None:
+    """The cell's outcome as its last run's JUnit report has it, if there is one."""
+    report = report_path(cell, out_dir)
+    if not report.exists():
+        return None
+    passed, failed = junit_outcome(report)
+    seconds = sum(float(suite.get("time", "0"))
+                  for suite in ElementTree.parse(report).iter("testsuite"))
+    return CellResult(cell, passed, failed, seconds, earlier=True)
+
+
 def run_cell(cell: Cell, root: Path, out_dir: Path) -> CellResult:
-    report = out_dir / f"hadoop-{cell.hadoop.version}-java-{cell.java.version}.xml"
+    report = report_path(cell, out_dir)
     env = dict(os.environ)
     env["YARN_ELASTIC_HADOOP_LIB"] = str(cell.hadoop.lib)
     env["JAVA_HOME"] = str(cell.java.home)
@@ -181,7 +213,8 @@ def matrix_table(
         cell = result.cell
         rows.append(
             f"| {cell.hadoop.version} | {cell.java.version} ({cell.java.source}) | {cell.spark} |"
-            f" {result.passed} | {', '.join(result.failed) or 0} | {result.seconds / 60:.1f} |"
+            f" {result.passed} | {', '.join(result.failed) or 0} | {result.seconds / 60:.1f}"
+            f"{' (earlier run)' if result.earlier else ''} |"
         )
     return "\n".join(rows)
 
@@ -205,6 +238,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--java", action="append", help="only these Java majors, e.g. 11")
     parser.add_argument("--out", type=Path, default=Path("build/compat"),
                         help="where the per-cell JUnit reports go (default build/compat)")
+    parser.add_argument("--keep-earlier", action="store_true",
+                        help="cells left out by --hadoop/--java keep their last run's results"
+                        " (from --out) in the table")
     parser.add_argument("--write-docs", action="store_true",
                         help=f"put the table into {', '.join(DOCS_WITH_TABLE)}")
     return parser.parse_args(argv)
@@ -213,8 +249,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     root = project_root()
+    available = available_cells(root)
     cells = [
-        cell for cell in available_cells(root)
+        cell for cell in available
         if (not args.hadoop or cell.hadoop.version in args.hadoop)
         and (not args.java or str(cell.java.major) in args.java)
     ]
@@ -225,11 +262,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     major = shim_class_major(shim_jar())
     out_dir = (root / args.out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    kept = {c: earlier_result(c, out_dir) for c in available if c not in cells} \
+        if args.keep_earlier else {}
     results: list[CellResult] = []
     for cell in cells:
         results.append(run_cell(cell, root, out_dir))
         # After every cell, so that an interrupted matrix still records what it measured.
-        table = matrix_table(results, major, datetime.date.today(), planned=len(cells))
+        ran = {r.cell: r for r in results}
+        shown = [r for c in available if (r := ran.get(c) or kept.get(c)) is not None]
+        table = matrix_table(shown, major, datetime.date.today(),
+                             planned=len(cells) + len([r for r in kept.values() if r]))
         if args.write_docs:
             for name in DOCS_WITH_TABLE:
                 path = root / name
