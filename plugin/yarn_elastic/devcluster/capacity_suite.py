@@ -29,10 +29,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
 from yarn_elastic.devcluster.cluster import project_root
-from yarn_elastic.devcluster.compat_matrix import junit_outcome, replace_marked_section
+from yarn_elastic.devcluster.compat_matrix import read_junit, replace_marked_section
 from yarn_elastic.devcluster.conf_files import write_configuration_xml
 from yarn_elastic.devcluster.elastic import (
     elastic_spec,
@@ -116,14 +115,13 @@ def core_absent_properties(out_dir: Path) -> dict[str, str]:
 def class_results(reports: Path) -> list[ClassResult]:
     results = []
     for report in sorted(reports.glob("TEST-*.xml")):
-        suite = ElementTree.parse(report).getroot()
-        passed, failed = junit_outcome(report)
+        read = read_junit(report)
         full_name = report.stem.removeprefix("TEST-")
         output = reports / f"{full_name}-output.txt"
         text = output.read_text(errors="replace") if output.exists() else ""
         results.append(ClassResult(
-            full_name.rsplit(".", 1)[-1], passed, failed, int(suite.get("skipped", "0")),
-            float(suite.get("time", "0")), len(SHIM_STARTED.findall(text)),
+            full_name.rsplit(".", 1)[-1], read.passed, read.failed, read.skipped,
+            read.seconds, len(SHIM_STARTED.findall(text)),
             len(CORE_CONNECTED.findall(text)), text.count(f"{USING_SCHEDULER}{CAPACITY_SCHEDULER}"),
         ))
     return results

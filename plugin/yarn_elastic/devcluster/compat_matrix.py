@@ -147,16 +147,35 @@ def shim_class_major(jar: Path) -> int:
     return int(major)
 
 
-def junit_outcome(report: Path) -> tuple[int, tuple[str, ...]]:
-    """Passed count and failed test names from a pytest --junitxml report."""
-    passed, failed = 0, []
-    for case in ElementTree.parse(report).iter("testcase"):
+@dataclass(frozen=True)
+class JunitReport:
+    passed: int
+    failed: tuple[str, ...]
+    skipped: int
+    seconds: float
+
+
+def read_junit(report: Path) -> JunitReport:
+    """Counts, failed test names and time from one JUnit XML report (pytest's or surefire's)."""
+    root = ElementTree.parse(report).getroot()
+    passed, skipped, failed = 0, 0, []
+    for case in root.iter("testcase"):
         outcomes = {child.tag for child in case}
         if outcomes & {"failure", "error"}:
             failed.append(case.get("name", "?"))
-        elif "skipped" not in outcomes:
+        elif "skipped" in outcomes:
+            skipped += 1
+        else:
             passed += 1
-    return passed, tuple(failed)
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    seconds = sum(float(suite.get("time", "0")) for suite in suites)
+    return JunitReport(passed, tuple(failed), skipped, seconds)
+
+
+def junit_outcome(report: Path) -> tuple[int, tuple[str, ...]]:
+    """Passed count and failed test names from a pytest --junitxml report."""
+    read = read_junit(report)
+    return read.passed, read.failed
 
 
 def report_path(cell: Cell, out_dir: Path) -> Path:
@@ -168,10 +187,8 @@ def earlier_result(cell: Cell, out_dir: Path) -> CellResult | None:
     report = report_path(cell, out_dir)
     if not report.exists():
         return None
-    passed, failed = junit_outcome(report)
-    seconds = sum(float(suite.get("time", "0"))
-                  for suite in ElementTree.parse(report).iter("testsuite"))
-    return CellResult(cell, passed, failed, seconds, earlier=True)
+    read = read_junit(report)
+    return CellResult(cell, read.passed, read.failed, read.seconds, earlier=True)
 
 
 def run_cell(cell: Cell, root: Path, out_dir: Path) -> CellResult:
