@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from yarn_elastic.devcluster.agents import NodeManagerAgents, usage_of_app
+from yarn_elastic.devcluster.agents import NodeManagerAgents
 from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.elastic import CoreSetup, elastic_spec, start_standalone_core
@@ -62,11 +62,14 @@ def outage(name: str, cluster: LocalCluster, agents: NodeManagerAgents, core: Co
         recorder.poll_once()
     containers = [p.container_id for p in recorder.placements(app_id) if p.ran]
     agents.wait_spools_empty(timeout_seconds=300)
-    counted = count_samples(agents, core, app_id, containers)
+    token = core.usage_token_file.read_text().strip()
+    tally = agents.wait_for_tally(core.http_url, token, app_id, containers,
+                                  timeout_seconds=120, until=lambda t: t.all_ended)
     return {"app_final_status": report.final_status, "outage_s": round(seconds),
-            "containers": len(containers), "samples_taken": counted["taken"],
-            "samples_stored": counted["stored"], "samples_lost": counted["lost"],
-            "samples_double_counted": counted["double"], "spool_peak_bytes": peak,
+            "containers": len(containers), "samples_taken": sum(tally.taken.values()),
+            "samples_stored": sum(tally.stored_count(c) for c in tally.taken),
+            "samples_lost": tally.lost, "samples_double_counted": tally.double,
+            "spool_peak_bytes": peak,
             "failed_sends_logged": failures}
 
 
@@ -79,33 +82,12 @@ def wait_for_agents_to_find(agents: NodeManagerAgents, recorder: Any, app_id: st
     deadline = time.monotonic() + 300
     while True:
         workers = [p for p in recorder.placements(app_id) if p.ran and not p.is_am]
-        if len(workers) >= 2 and all(f"container {p.container_id} found"
-                                     in agents.agent_for(p.node_id).log_text()
+        if len(workers) >= 2 and all(agents.agent_for(p.node_id).has_found(p.container_id)
                                      for p in workers):
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"the agents never found the containers of {app_id}")
         time.sleep(0.5)
-
-
-def count_samples(agents: NodeManagerAgents, core: CoreSetup, app_id: str,
-                  containers: Sequence[str], timeout_s: float = 120) -> dict[str, int]:
-    """Each container's samples taken (its agent's log) against stored (the depository),
-    waiting until every agent has logged the end of its containers."""
-    token = core.usage_token_file.read_text().strip()
-    deadline = time.monotonic() + timeout_s
-    while True:
-        taken: dict[str, int] = {}
-        for agent in agents.agents:
-            taken.update({c: n for c, n in agent.samples_taken().items() if c in containers})
-        if set(taken) >= set(containers) or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    usage = usage_of_app(core.http_url, token, app_id) or {}
-    stored = {c["container_id"]: len(c["curve"]) for c in usage.get("container_curves", [])}
-    return {"taken": sum(taken.values()), "stored": sum(stored.get(c, 0) for c in taken),
-            "lost": sum(max(0, n - stored.get(c, 0)) for c, n in taken.items()),
-            "double": sum(max(0, stored.get(c, 0) - n) for c, n in taken.items())}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

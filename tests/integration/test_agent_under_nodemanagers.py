@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from yarn_elastic.devcluster.agents import NodeManagerAgents, usage_of_app
+from yarn_elastic.devcluster.agents import NodeManagerAgents, SampleTally, usage_of_app
 from yarn_elastic.devcluster.cluster import LocalCluster, new_run_dir
 from yarn_elastic.devcluster.distributed_shell import ShellAppSpec, submit_distributed_shell
 from yarn_elastic.devcluster.elastic import (
@@ -64,33 +64,18 @@ def ran(placements: list[ContainerPlacement]) -> list[ContainerPlacement]:
 
 def wait_until_reported(
     rig: Rig, app_id: str, placements: list[ContainerPlacement], timeout_seconds: float = 60
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Mapping[str, Any]]:
     """Wait until each container's agent logs its end and the depository holds that many
     samples; return the depository's containers by id. Fails naming what is missing."""
-    deadline = time.monotonic() + timeout_seconds
-    expected: dict[str, int] = {}
-    stored: dict[str, dict[str, Any]] = {}
-    while True:
-        expected = {}
-        for p in placements:
-            taken = rig.agents.agent_for(p.node_id).samples_taken().get(p.container_id)
-            if taken is not None:
-                expected[p.container_id] = taken
-        usage = usage_of_app(rig.core.http_url, rig.token, app_id)
-        stored = {c["container_id"]: c for c in (usage or {}).get("container_curves", [])}
-        have = {c: len(stored[c]["curve"]) for c in expected if c in stored}
-        if len(expected) == len(placements) and have == expected:
-            return stored
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{app_id}: agents took {expected} samples of {len(placements)} containers; "
-                f"the depository holds {have}"
-            )
-        time.sleep(0.5)
+    tally = rig.agents.wait_for_tally(
+        rig.core.http_url, rig.token, app_id, [p.container_id for p in placements],
+        timeout_seconds=timeout_seconds, until=SampleTally.agrees)
+    assert tally.agrees(), f"{app_id}: {tally.describe()}"
+    return dict(tally.stored)
 
 
 def assert_reported_on_their_nodes(
-    rig: Rig, placements: list[ContainerPlacement], stored: dict[str, dict[str, Any]]
+    rig: Rig, placements: list[ContainerPlacement], stored: Mapping[str, Mapping[str, Any]]
 ) -> None:
     for p in placements:
         entry = stored[p.container_id]
@@ -148,7 +133,7 @@ def test_killing_the_core_while_agents_report_loses_no_sample(rig: Rig) -> None:
         app_id = submitted.app_id()
         deadline = time.monotonic() + 180
         while not any(
-            f"container {p.container_id} found" in rig.agents.agent_for(p.node_id).log_text()
+            rig.agents.agent_for(p.node_id).has_found(p.container_id)
             for p in ran(recorder.placements(app_id)) if not p.is_am
         ):
             assert time.monotonic() < deadline, "no agent found a worker container"

@@ -8,7 +8,9 @@ they flush and drain their spools the way an operator's `systemctl stop` would.
 
     with NodeManagerAgents.start(cluster, core.http_url, interval_ms=1000) as agents:
         ...
-        agents.samples_taken(node_id)   # the agent's own per-container counts, from its log
+        tally = agents.wait_for_tally(core.http_url, token, app_id, container_ids,
+                                      timeout_seconds=60, until=SampleTally.agrees)
+        tally.lost, tally.double      # samples taken (the agents' logs) against stored
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -80,6 +82,45 @@ class RunningAgent:
         for container_id, taken in _ENDED.findall(self.log_text()):
             counts[container_id] = counts.get(container_id, 0) + int(taken)
         return counts
+
+    def has_found(self, container_id: str) -> bool:
+        """Whether the agent has logged finding the container (it samples it from then on)."""
+        return f"container {container_id} found" in self.log_text()
+
+
+@dataclass(frozen=True)
+class SampleTally:
+    """One application's containers: the samples their agents logged taking, against the
+    curves the depository stored. Only containers whose end an agent logged are counted."""
+
+    containers: frozenset[str]
+    taken: Mapping[str, int]  # container id -> samples taken, summed over the agents
+    stored: Mapping[str, Mapping[str, Any]]  # container id -> the depository's entry
+
+    def stored_count(self, container_id: str) -> int:
+        entry = self.stored.get(container_id)
+        return 0 if entry is None else len(entry["curve"])
+
+    @property
+    def all_ended(self) -> bool:
+        return self.containers <= set(self.taken)
+
+    @property
+    def lost(self) -> int:
+        return sum(max(0, n - self.stored_count(c)) for c, n in self.taken.items())
+
+    @property
+    def double(self) -> int:
+        return sum(max(0, self.stored_count(c) - n) for c, n in self.taken.items())
+
+    def agrees(self) -> bool:
+        """Every container ended and the depository holds exactly the samples taken."""
+        return self.all_ended and not self.lost and not self.double
+
+    def describe(self) -> str:
+        held = {c: self.stored_count(c) for c in self.taken}
+        return (f"agents took {dict(self.taken)} samples of {len(self.containers)} containers;"
+                f" the depository holds {held}")
 
 
 class NodeManagerAgents:
@@ -167,6 +208,29 @@ class NodeManagerAgents:
             if agent.node_id == node_id:
                 return agent
         raise KeyError(f"no agent reports as node {node_id}")
+
+    def tally(self, core_url: str, token: str | None, app_id: str,
+              containers: Collection[str]) -> SampleTally:
+        wanted = frozenset(containers)
+        taken: dict[str, int] = {}
+        for agent in self.agents:
+            for container_id, n in agent.samples_taken().items():
+                if container_id in wanted:
+                    taken[container_id] = taken.get(container_id, 0) + n
+        usage = usage_of_app(core_url, token, app_id) or {}
+        stored = {c["container_id"]: c for c in usage.get("container_curves", [])}
+        return SampleTally(wanted, taken, stored)
+
+    def wait_for_tally(self, core_url: str, token: str | None, app_id: str,
+                       containers: Collection[str], *, timeout_seconds: float,
+                       until: Callable[[SampleTally], bool]) -> SampleTally:
+        """The first tally for which `until` holds, or the last one at the deadline."""
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            found = self.tally(core_url, token, app_id, containers)
+            if until(found) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
 
     def wait_spools_empty(self, timeout_seconds: float) -> None:
         """Wait until every agent's spool is drained (the core acknowledged every batch)."""
