@@ -58,7 +58,7 @@ MARK_END = "<!-- /capacity-suite -->"
 DOC = Path("docs/compatibility.md")
 # ResourceManager#createScheduler logs this before the class name.
 USING_SCHEDULER = "Using Scheduler: "
-# CoreLink#start, once per ElasticScheduler started, whether or not an RM made it.
+# CoreSession#logStart, once per ElasticScheduler started, whether or not an RM made it.
 SHIM_STARTED = re.compile(r"yarn-elastic shim \S+ starting: ")
 
 
@@ -69,7 +69,7 @@ class ClassResult:
     failed: tuple[str, ...]
     skipped: int
     seconds: float
-    # Proof of which scheduler ran: the ElasticSchedulers that started (CoreLink logs each),
+    # Proof of which scheduler ran: the ElasticSchedulers that started (CoreSession logs each),
     # those whose core answered, and the RMs that logged stock CapacityScheduler as theirs.
     elastic_started: int
     core_connected: int
@@ -95,7 +95,7 @@ ELASTIC_CORE_ABSENT = SuiteMode("ElasticScheduler, core absent (fallback)", "abs
 ELASTIC_CORE_ACTIVE = SuiteMode("ElasticScheduler, core active", "active", True, True)
 STOCK = SuiteMode("stock CapacityScheduler (control)", "stock", False)
 MODES = (ELASTIC_CORE_ABSENT, ELASTIC_CORE_ACTIVE, STOCK)
-# CoreLink logs this once per ElasticScheduler whose core answered its hello.
+# CoreSession logs this once per ElasticScheduler whose core answered its hello.
 CORE_CONNECTED = re.compile(r"yarn-elastic core \S+ connected at ")
 
 

@@ -30,9 +30,9 @@ def test_reports_give_counts_per_class_and_which_schedulers_ran(tmp_path: Path) 
         '<testcase name="testC"><skipped/></testcase></testsuite>'
     )
     (tmp_path / f"{PREFIX}.TestReservations-output.txt").write_text(
-        "INFO shim.CoreLink - yarn-elastic shim 0.1.0 starting: core at 127.0.0.1:1 (external)\n"
-        "INFO shim.CoreLink - yarn-elastic shim 0.1.0 starting: core at 127.0.0.1:1 (external)\n"
-        "INFO shim.CoreLink - yarn-elastic core 0.1.0 connected at 127.0.0.1:1 (schema 3)\n"
+        "INFO shim.CoreSession - yarn-elastic shim 0.1.0 starting: core at 127.0.0.1:1 (external)\n"
+        "INFO shim.CoreSession - yarn-elastic shim 0.1.0 starting: core at 127.0.0.1:1 (external)\n"
+        "INFO shim.CoreSession - yarn-elastic core 0.1.0 connected at 127.0.0.1:1 (schema 3)\n"
         f"INFO ResourceManager - Using Scheduler: {PREFIX}.CapacityScheduler\n"
     )
 

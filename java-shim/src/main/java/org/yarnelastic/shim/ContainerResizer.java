@@ -77,7 +77,7 @@ final class ContainerResizer {
   private final Scheduler scheduler;
   private final Requests requests;
   private final ElasticSchedulerMetrics metrics;
-  private final CoreLink.Clock clock;
+  private final Clock clock;
   private final Map<ContainerId, Pending> pending = new HashMap<>();
   /** Containers this shim took below their request: what a fallback must give back. */
   private final ShrunkContainers shrunk;
@@ -92,7 +92,7 @@ final class ContainerResizer {
   private final boolean memoryDecreases;
 
   ContainerResizer(Scheduler scheduler, Requests requests, ShrunkContainers shrunk,
-      ElasticSchedulerMetrics metrics, CoreLink.Clock clock, boolean memoryDecreases) {
+      ElasticSchedulerMetrics metrics, Clock clock, boolean memoryDecreases) {
     this.memoryDecreases = memoryDecreases;
     this.shrunk = shrunk;
     this.scheduler = scheduler;

@@ -3,13 +3,6 @@
  */
 package org.yarnelastic.shim;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 
@@ -36,10 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything operators rely on (queues, ACLs, work-preserving recovery, reservations,
  * container updates, preemption) is CapacityScheduler's, unchanged. The shim adds two things:
- * a cycle thread ({@link CoreLink}) that keeps the core's picture of the cluster current and
- * receives its plan, and a gate ({@link PlanGatedPlacementAllocator}) that lets a container go
- * only to a node the plan names. When the core is away, the gate is open and this is a stock
- * CapacityScheduler.
+ * a cycle thread ({@link CycleLoop} stepping a {@link CoreSession}) that keeps the core's
+ * picture of the cluster current and receives its plan, and a gate ({@link PlanGate}, asked by
+ * every {@link PlanGatedPlacementAllocator}) that lets a container go only to a node the plan
+ * names. When the core is away, the gate is open and this is a stock CapacityScheduler.
+ * docs/architecture.md, "Threads and locks", says which thread touches what.
  *
  * <p>Load it with {@code yarn.resourcemanager.scheduler.class=org.yarnelastic.shim.ElasticScheduler}.
  */
@@ -62,19 +56,22 @@ public class ElasticScheduler extends CapacityScheduler {
   private volatile ClusterStateReader stateReader;
   private volatile ShrunkContainersFile recoveryFile;
   private ElasticSchedulerMetrics metrics;
-  private volatile CoreLink link;
+  private volatile CycleLoop loop;
+  private volatile PlanGate planGate;
+  /** What the cycle thread steps; closed at stop, after the thread has ended. */
+  private volatile CoreSession session;
 
-  /** The gate stays valid across the link's life: allocators created early see the link later. */
+  /** Valid for the scheduler's life: allocators made before the start see the plan gate later. */
   private final PlacementGate gate = new PlacementGate() {
     @Override
     public boolean permits(String askKey, String nodeId) {
-      CoreLink current = link;
+      PlanGate current = planGate;
       return current == null || current.permits(askKey, nodeId);
     }
 
     @Override
     public void allocated(String askKey, String nodeId) {
-      CoreLink current = link;
+      PlanGate current = planGate;
       (current == null ? OPEN : current).allocated(askKey, nodeId);
     }
   };
@@ -102,11 +99,11 @@ public class ElasticScheduler extends CapacityScheduler {
           ElasticConfiguration.ENABLED);
       return;
     }
-    String token = readOrMintToken();
+    CoreToken token = CoreToken.of(elastic);
     CoreProcess process = null;
     if (elastic.launchesCore()) {
       process = new CoreProcess(elastic.coreCommand, elastic.coreAddress.getPort(),
-          tokenFileForChild, elastic.coreLogFile);
+          token.file, elastic.coreLogFile);
     }
     ShrunkContainers shrunk = ShrunkContainers.open(openRecoveryFile(),
         System::currentTimeMillis);
@@ -124,11 +121,18 @@ public class ElasticScheduler extends CapacityScheduler {
         ? new ContainerResizer(containerUpdates(), reader::requestOf, shrunk, metrics,
             System::currentTimeMillis, !vmemChecked)
         : null;
-    CoreLink started = new CoreLink(elastic, "rm-" + ResourceManager.getClusterTimeStamp(),
-        reader::read, coreConnector(token), process, metrics, System::currentTimeMillis,
+    CycleLoop cycles = new CycleLoop(elastic.cycleMinIntervalMs, elastic.cycleIntervalMs);
+    PlanGate plans = new PlanGate(elastic.planTtlMs, System::currentTimeMillis, metrics,
+        cycles::wake);
+    CoreSession started = new CoreSession(elastic,
+        "rm-" + ResourceManager.getClusterTimeStamp(), reader::read,
+        coreConnector(token.secret), process, metrics, System::currentTimeMillis, plans,
         resizer);
-    started.start();
-    link = started;
+    started.logStart();
+    planGate = plans;
+    session = started;
+    cycles.start(started::step);
+    loop = cycles;
   }
 
   /** The record of shrunk containers' requests that a restarted RM reads back. */
@@ -147,11 +151,11 @@ public class ElasticScheduler extends CapacityScheduler {
   }
 
   /** How the cycle thread reaches the core: Py4J; a seam for tests that stand in a core. */
-  CoreLink.Connector coreConnector(final String authToken) {
+  CoreSession.Connector coreConnector(final String authToken) {
     return () -> {
       final CoreConnection connection =
           new CoreConnection(elastic.coreAddress, authToken, elastic.deadlineMs);
-      return new CoreLink.Exchanger() {
+      return new CoreSession.Exchanger() {
         @Override
         public byte[] exchange(byte[] message) {
           return connection.exchange(message);
@@ -187,11 +191,17 @@ public class ElasticScheduler extends CapacityScheduler {
 
   @Override
   public void serviceStop() throws Exception {
-    CoreLink current = link;
-    link = null;
-    if (current != null) {
-      current.stop();
+    CycleLoop cycles = loop;
+    loop = null;
+    if (cycles != null) {
+      cycles.stop();
     }
+    CoreSession ended = session;
+    session = null;
+    if (ended != null) {
+      ended.close();
+    }
+    planGate = null;
     ShrunkContainersFile file = recoveryFile;
     recoveryFile = null;
     if (file != null) {
@@ -215,10 +225,10 @@ public class ElasticScheduler extends CapacityScheduler {
     }
     Allocation allocation = super.allocate(applicationAttemptId, ask, schedulingRequests,
         release, blacklistAdditions, blacklistRemovals, updateRequests);
-    CoreLink current = link;
-    if (current != null && (!isEmpty(ask) || !isEmpty(schedulingRequests)
+    CycleLoop cycles = loop;
+    if (cycles != null && (!isEmpty(ask) || !isEmpty(schedulingRequests)
         || !isEmpty(release))) {
-      current.wake();
+      cycles.wake();
     }
     return allocation;
   }
@@ -268,32 +278,8 @@ public class ElasticScheduler extends CapacityScheduler {
 
   /** Whether containers are currently placed by the core (false: stock fallback). */
   public boolean isCoreActive() {
-    CoreLink current = link;
-    return current != null && current.isActive();
-  }
-
-  private String tokenFileForChild;
-
-  private String readOrMintToken() throws IOException {
-    if (!elastic.authTokenFile.isEmpty()) {
-      File file = new File(elastic.authTokenFile);
-      String token = TokenFile.read(ElasticConfiguration.CORE_AUTH_TOKEN_FILE, file);
-      tokenFileForChild = file.getAbsolutePath();
-      return token;
-    }
-    // Launch mode without a configured file: a fresh secret only this RM and its child share.
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    StringBuilder hex = new StringBuilder();
-    for (byte b : secret) {
-      hex.append(String.format("%02x", b));
-    }
-    Path file = Files.createTempFile("yarn-elastic-token", ".txt",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    file.toFile().deleteOnExit();
-    Files.write(file, hex.toString().getBytes(StandardCharsets.UTF_8));
-    tokenFileForChild = file.toString();
-    return hex.toString();
+    PlanGate current = planGate;
+    return current != null && current.isEngaged();
   }
 
   private static boolean setByOperator(Configuration conf, String key) {

@@ -61,19 +61,19 @@ final class ShrunkContainers {
   };
 
   private final Store store;
-  private final CoreLink.Clock clock;
+  private final Clock clock;
   private final Map<ContainerId, double[]> requests = new HashMap<>();
   /** Read back from the store and not yet seen in this RM: id to when it was read. */
   private final Map<ContainerId, Long> awaitingRecovery = new HashMap<>();
   private boolean changed;
 
-  private ShrunkContainers(Store store, CoreLink.Clock clock) {
+  private ShrunkContainers(Store store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }
 
   /** The record as an earlier RM left it. A bad store is logged and read as empty. */
-  static ShrunkContainers open(Store store, CoreLink.Clock clock) {
+  static ShrunkContainers open(Store store, Clock clock) {
     ShrunkContainers shrunk = new ShrunkContainers(store, clock);
     Map<String, double[]> kept;
     try {

@@ -108,7 +108,7 @@ public final class CycleBenchmark {
         connection = new CoreConnection(new InetSocketAddress("127.0.0.1", port),
             "benchmark-token", 10_000);
         JsonNode hello = MAPPER.readTree(connection.exchange(MessageCodec.hello("rm-bench",
-            CoreLink.SHIM_VERSION)));
+            CoreSession.SHIM_VERSION)));
         if (!hello.path("status").asText().equals("ok")) {
           throw new IllegalStateException("core refused: " + hello);
         }
@@ -181,7 +181,7 @@ public final class CycleBenchmark {
     List<MessageCodec.Placement> placements;
   }
 
-  /** Exactly what CoreLink.cycle does, timed. */
+  /** Exactly what CoreSession.cycle does, timed. */
   private static Sample cycle(CoreConnection connection, CycleRequestEncoder encoder,
       ClusterState state) throws Exception {
     long start = System.nanoTime();

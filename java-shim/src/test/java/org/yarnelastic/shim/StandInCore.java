@@ -25,7 +25,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ResourceScheduler
  * The real core is tested against the real shim in the integration tests; this stands in
  * where a test must say exactly what the core decides.
  */
-final class StandInCore implements CoreLink.Exchanger {
+final class StandInCore implements CoreSession.Exchanger {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** The one core the scheduler under test talks to (MockRM builds the scheduler itself). */
@@ -43,7 +43,7 @@ final class StandInCore implements CoreLink.Exchanger {
   /** ElasticScheduler with this core in place of Py4J. */
   public static final class Scheduler extends ElasticScheduler {
     @Override
-    CoreLink.Connector coreConnector(String authToken) {
+    CoreSession.Connector coreConnector(String authToken) {
       return () -> {
         StandInCore core = current;
         if (core == null || core.isDown()) {

@@ -6,34 +6,31 @@ package org.yarnelastic.shim;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shim's side of the link to the core, and the gate CapacityScheduler consults.
+ * The shim's session with the core, and its state machine. Only the cycle thread runs it.
  *
- * <p>One daemon thread runs the cycle: read the cluster, send what changed, install the reply
- * as the new plan. The RM's event dispatcher and allocation threads never wait on it; they
- * only read the current plan. Two states:
+ * <p>Each {@link #step}: connect if the backoff allows, then one cycle: read the cluster, send
+ * what changed, install the reply as the gate's new plan and hand its resizes to the resizer.
+ * Two states:
  * <ul>
- *   <li>ACTIVE: the core answered the last cycle in time; containers go only where its plan
- *   says.</li>
+ *   <li>ACTIVE: the core answered the last cycle in time; the gate is engaged.</li>
  *   <li>FALLBACK: the core is not started, crashed, too slow, or speaks another schema; the gate
- *   is open and CapacityScheduler schedules as stock. The thread retries with exponential
+ *   is open and CapacityScheduler schedules as stock. The session retries with exponential
  *   backoff and sends a full picture when the core is back.</li>
  * </ul>
  * Each change of state is logged once, with the reason.
  */
-final class CoreLink implements PlacementGate, Runnable {
+final class CoreSession {
 
-  private static final Logger LOG = LoggerFactory.getLogger(CoreLink.class);
+  private static final Logger LOG = LoggerFactory.getLogger(CoreSession.class);
   static final String SHIM_VERSION = "0.1.0";
 
-  /** Opens a connection; a seam so tests can drive the link without Py4J. */
+  /** Opens a connection; a seam so tests can drive the session without Py4J. */
   interface Connector {
     Exchanger connect() throws IOException;
   }
@@ -46,11 +43,6 @@ final class CoreLink implements PlacementGate, Runnable {
     void close();
   }
 
-  /** Reads the wall clock; a seam for tests. */
-  interface Clock {
-    long nowMs();
-  }
-
   private final ElasticConfiguration conf;
   private final String rmId;
   private final Supplier<ClusterState> cluster;
@@ -59,32 +51,21 @@ final class CoreLink implements PlacementGate, Runnable {
   private final ElasticSchedulerMetrics metrics;
   private final Clock clock;
   private final CycleRequestEncoder encoder;
+  private final PlanGate gate;
   /** Applies the core's resizes; null when resizing is off. */
   private final ContainerResizer resizer;
   /** Whether the connected core agreed to send resizes (hello capabilities). */
   private boolean resizing;
 
-  private volatile boolean active;
-  /** Set by RM threads when new work may be placeable; the cycle thread runs early. */
-  private volatile boolean wakeRequested;
-  private volatile Plan plan;
-  private volatile boolean running;
-  private Thread thread;
+  private boolean active;
   private Exchanger connection;
   private long backoffMs;
   private long nextAttemptMs;
   private String lastFailure = "";
-  private boolean stalePlanLogged;
 
-  CoreLink(ElasticConfiguration conf, String rmId, Supplier<ClusterState> cluster,
-      Connector connector, CoreProcess process, ElasticSchedulerMetrics metrics, Clock clock) {
-    this(conf, rmId, cluster, connector, process, metrics, clock, null);
-  }
-
-  CoreLink(ElasticConfiguration conf, String rmId, Supplier<ClusterState> cluster,
+  CoreSession(ElasticConfiguration conf, String rmId, Supplier<ClusterState> cluster,
       Connector connector, CoreProcess process, ElasticSchedulerMetrics metrics, Clock clock,
-      ContainerResizer resizer) {
-    this.resizer = resizer;
+      PlanGate gate, ContainerResizer resizer) {
     this.conf = conf;
     this.rmId = rmId;
     this.cluster = cluster;
@@ -92,75 +73,21 @@ final class CoreLink implements PlacementGate, Runnable {
     this.process = process;
     this.metrics = metrics;
     this.clock = clock;
+    this.gate = gate;
+    this.resizer = resizer;
     this.encoder = new CycleRequestEncoder(rmId, conf.slotMs);
     this.backoffMs = conf.retryInitialMs;
   }
 
-  void start() {
-    running = true;
+  void logStart() {
     LOG.info("yarn-elastic shim {} starting: core at {} ({}), cycle every {} ms (at most every"
         + " {} ms when new asks arrive), deadline {} ms, plan ttl {} ms; scheduling is stock"
         + " CapacityScheduler until the core answers", SHIM_VERSION, conf.coreAddressText,
         conf.launchesCore() ? "launched by the RM" : "external", conf.cycleIntervalMs,
         conf.cycleMinIntervalMs, conf.deadlineMs, conf.planTtlMs);
-    thread = new Thread(this, "yarn-elastic-cycle");
-    thread.setDaemon(true);
-    thread.start();
   }
 
-  void stop() {
-    running = false;
-    if (thread != null) {
-      LockSupport.unpark(thread);
-      thread.interrupt();
-      try {
-        thread.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    closeConnection();
-    if (process != null) {
-      process.stop();
-    }
-  }
-
-  boolean isActive() {
-    return active;
-  }
-
-  /**
-   * Asks for the next cycle as soon as {@code yarn.elastic.cycle.min-interval-ms} allows,
-   * instead of at the next regular interval: an AM asked for containers, or a plan entry was
-   * used up while asks wait. Never blocks the caller (RM threads call this).
-   */
-  void wake() {
-    wakeRequested = true;
-    Thread cycleThread = thread;
-    if (cycleThread != null) {
-      LockSupport.unpark(cycleThread);
-    }
-  }
-
-  @Override
-  public void run() {
-    while (running) {
-      long started = System.nanoTime();
-      wakeRequested = false; // wakes from here on lead to the next cycle
-      step();
-      long earliest = started + TimeUnit.MILLISECONDS.toNanos(conf.cycleMinIntervalMs);
-      long latest = started + TimeUnit.MILLISECONDS.toNanos(conf.cycleIntervalMs);
-      while (running) {
-        long now = System.nanoTime();
-        if (now >= latest || (wakeRequested && now >= earliest)) {
-          break;
-        }
-        LockSupport.parkNanos((wakeRequested ? earliest : latest) - now);
-      }
-    }
-  }
-
-  /** One turn of the loop: connect if needed, then run one cycle. Never throws. */
+  /** One turn: connect if needed, then run one cycle. Never throws. */
   void step() {
     try {
       if (!active && clock.nowMs() >= nextAttemptMs) {
@@ -173,6 +100,14 @@ final class CoreLink implements PlacementGate, Runnable {
       fallBack("the core sent a message the shim rejects: " + e.getMessage());
     } catch (Throwable t) { // NOPMD: any failure of the core must leave the RM scheduling
       fallBack(describe(t));
+    }
+  }
+
+  /** Closes the connection and stops the core the RM launched, if it did. */
+  void close() {
+    closeConnection();
+    if (process != null) {
+      process.stop();
     }
   }
 
@@ -201,6 +136,7 @@ final class CoreLink implements PlacementGate, Runnable {
     resizing = resizer != null && hello.capabilities.contains(MessageCodec.CAPABILITY_RESIZE);
     encoder.requireFull();
     active = true;
+    gate.engage();
     backoffMs = conf.retryInitialMs;
     lastFailure = "";
     metrics.setCoreState(ElasticSchedulerMetrics.STATE_ACTIVE);
@@ -230,8 +166,7 @@ final class CoreLink implements PlacementGate, Runnable {
       return;
     }
     Plan next = Plan.of(seq, clock.nowMs(), reply.placements);
-    plan = next;
-    stalePlanLogged = false;
+    gate.install(next);
     if (resizing) {
       resizer.apply(reply.resizes);
     } else if (!reply.resizes.isEmpty()) {
@@ -254,7 +189,7 @@ final class CoreLink implements PlacementGate, Runnable {
     nextAttemptMs = now + backoffMs;
     if (active) {
       active = false;
-      plan = null;
+      gate.open();
       if (resizer != null) {
         resizer.restoreAll();
       }
@@ -294,45 +229,5 @@ final class CoreLink implements PlacementGate, Runnable {
       text.append(')');
     }
     return text.toString();
-  }
-
-  @Override
-  public boolean permits(String askKey, String nodeId) {
-    if (!active) {
-      return true;
-    }
-    Plan current = plan;
-    if (current == null) {
-      metrics.gateDenials.incrementAndGet();
-      return false; // connected, first plan on its way: wait one cycle rather than guess
-    }
-    if (clock.nowMs() - current.createdMs() > conf.planTtlMs) {
-      if (!stalePlanLogged) {
-        stalePlanLogged = true;
-        LOG.warn("yarn-elastic plan of cycle {} is older than {} ms; stock scheduling until a"
-            + " new plan arrives", current.seq(), conf.planTtlMs);
-      }
-      return true;
-    }
-    if (current.check(askKey, nodeId) == Plan.Verdict.PERMITTED) {
-      return true;
-    }
-    metrics.gateDenials.incrementAndGet();
-    return false;
-  }
-
-  @Override
-  public void allocated(String askKey, String nodeId) {
-    Plan current = active ? plan : null;
-    int left = current == null ? -1 : current.consume(askKey, nodeId);
-    if (left >= 0) {
-      metrics.plannedAllocations.incrementAndGet();
-      LOG.debug("allocated {} on {} as planned in cycle {}", askKey, nodeId, current.seq());
-      if (left == 0) {
-        wake(); // this part of the plan is spent; the ask may want more
-      }
-    } else {
-      metrics.fallbackAllocations.incrementAndGet();
-    }
   }
 }

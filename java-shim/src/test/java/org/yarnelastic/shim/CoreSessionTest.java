@@ -22,10 +22,11 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.Test;
 
 /**
- * Drives the link step by step with a scripted core, YuniKorn-style: no thread, no Py4J, a
- * hand-moved clock. Each test states what the scripted core answers and what the gate does.
+ * Drives the session step by step with a scripted core, YuniKorn-style: no cycle thread, no
+ * Py4J, a hand-moved clock. Each test states what the scripted core answers and what the gate
+ * does.
  */
-public class CoreLinkTest {
+public class CoreSessionTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String ASK = "application_1_0001#1#0";
@@ -38,8 +39,36 @@ public class CoreLinkTest {
   private boolean refuseConnect;
 
   private final ElasticSchedulerMetrics metrics = new ElasticSchedulerMetrics();
+  private int wakes;
 
-  private CoreLink link() {
+  /** A session and the gate it drives, as ElasticScheduler wires them. */
+  private static final class Link {
+    final CoreSession session;
+    final PlanGate gate;
+
+    Link(CoreSession session, PlanGate gate) {
+      this.session = session;
+      this.gate = gate;
+    }
+
+    void step() {
+      session.step();
+    }
+
+    boolean isActive() {
+      return gate.isEngaged();
+    }
+
+    boolean permits(String ask, String node) {
+      return gate.permits(ask, node);
+    }
+
+    void allocated(String ask, String node) {
+      gate.allocated(ask, node);
+    }
+  }
+
+  private Link link() {
     Configuration conf = new Configuration(false);
     conf.set(ElasticConfiguration.CORE_COMMAND, "unused");
     ElasticConfiguration elastic = ElasticConfiguration.from(conf);
@@ -47,12 +76,12 @@ public class CoreLinkTest {
         Collections.<ClusterState.AppState>emptyList(),
         Collections.<ClusterState.AskState>emptyList(),
         Collections.<ClusterState.ContainerState>emptyList());
-    CoreLink.Connector connector = () -> {
+    CoreSession.Connector connector = () -> {
       connects++;
       if (refuseConnect) {
         throw new IOException("Connection refused");
       }
-      return new CoreLink.Exchanger() {
+      return new CoreSession.Exchanger() {
         @Override
         public byte[] exchange(byte[] message) {
           try {
@@ -74,7 +103,9 @@ public class CoreLinkTest {
         }
       };
     };
-    return new CoreLink(elastic, "rm-1", () -> state, connector, null, metrics, () -> now);
+    PlanGate gate = new PlanGate(elastic.planTtlMs, () -> now, metrics, () -> wakes++);
+    return new Link(new CoreSession(elastic, "rm-1", () -> state, connector, null, metrics,
+        () -> now, gate, null), gate);
   }
 
   private static String hello() {
@@ -90,7 +121,7 @@ public class CoreLinkTest {
 
   @Test
   public void gateFollowsThePlanWhileTheCoreAnswers() {
-    CoreLink link = link();
+    Link link = link();
     assertTrue("before the core answers, stock scheduling", link.permits(ASK, "a:1"));
     script.add(r -> hello());
     script.add(placeOn("a:1", 1));
@@ -100,6 +131,7 @@ public class CoreLinkTest {
     assertTrue(link.permits(ASK, "a:1"));
     assertFalse("another node is refused", link.permits(ASK, "b:1"));
     link.allocated(ASK, "a:1");
+    assertEquals("a used-up entry asks for the next cycle early", 1, wakes);
     assertFalse("the planned count is used up", link.permits(ASK, "a:1"));
     assertEquals(1, metrics.plannedAllocations.get());
     assertEquals(ElasticSchedulerMetrics.STATE_ACTIVE, metrics.coreState());
@@ -107,7 +139,7 @@ public class CoreLinkTest {
 
   @Test
   public void deadCoreMeansStockSchedulingAndBackoff() {
-    CoreLink link = link();
+    Link link = link();
     script.add(r -> hello());
     script.add(placeOn("a:1", 1));
     link.step();
@@ -145,7 +177,7 @@ public class CoreLinkTest {
 
   @Test
   public void wrongSchemaIsRefusedAndFallsBack() {
-    CoreLink link = link();
+    Link link = link();
     script.add(r -> "{\"schema\":2,\"type\":\"hello_reply\",\"core_version\":\"9\","
         + "\"status\":\"incompatible\",\"message\":\"\"}");
     link.step();
@@ -155,7 +187,7 @@ public class CoreLinkTest {
 
   @Test
   public void malformedReplyFallsBack() {
-    CoreLink link = link();
+    Link link = link();
     script.add(r -> hello());
     script.add(r -> "{\"schema\":1,\"type\":\"cycle_reply\",\"seq\":" + r.get("seq")
         + ",\"status\":\"ok\",\"message\":\"\",\"decide_ms\":1,\"placements\":[{\"ask\":1}]}");
@@ -165,7 +197,7 @@ public class CoreLinkTest {
 
   @Test
   public void needFullIsHonouredNextCycle() {
-    CoreLink link = link();
+    Link link = link();
     script.add(r -> hello());
     script.add(placeOn("a:1", 1));
     link.step();
@@ -181,7 +213,7 @@ public class CoreLinkTest {
 
   @Test
   public void stalePlanOpensTheGate() {
-    CoreLink link = link();
+    Link link = link();
     script.add(r -> hello());
     script.add(placeOn("a:1", 1));
     link.step();
