@@ -30,7 +30,7 @@ from yarn_elastic.simulator.builtin import open_workload
 from yarn_elastic.simulator.engine import Engine
 from yarn_elastic.simulator.model import AppSpec, Workload
 from yarn_elastic.simulator.replay import replay
-from yarn_elastic.simulator.schedulers import SCHEDULERS
+from yarn_elastic.simulator.schedulers import SCHEDULERS, make_scheduler
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "simulator.json"
 ALL = list(SCHEDULERS)
@@ -101,7 +101,7 @@ def cycle_cost(base: Workload, factors: list[int], slots: int) -> list[dict[str,
         row: dict[str, Any] = {"nodes": workload.node_count, "apps": len(workload.apps),
                                "slots": slots}
         for name in SCALED:
-            engine = Engine(workload, SCHEDULERS[name](0), max_slots=slots)
+            engine = Engine(workload, make_scheduler(name), max_slots=slots)
             began = time.perf_counter()
             run = engine.run()
             cycles = np.array(run.cycle_ms) if run.cycle_ms else np.zeros(1)

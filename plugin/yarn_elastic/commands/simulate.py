@@ -14,6 +14,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from yarn_elastic.hadoop_conf import ConfigurationError
+from yarn_elastic.scheduling.config import KEYS, resize_rules
+from yarn_elastic.scheduling.resize import ResizeRules
+
 DEFAULT_SCHEDULERS = "static,capacity,tetris,drf,elastic,oracle"
 
 
@@ -35,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the most of the cluster's vcores and memory that AMs may hold, as "
         "yarn.scheduler.capacity.maximum-am-resource-percent (default: the workload's "
         "am_share, else 0.1, Hadoop's default)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="a yarn.elastic.resize.* key as in yarn-site.xml, for elastic and oracle "
+        "(repeatable; e.g. yarn.elastic.resize.room-for-new-containers=true)")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar and no table, only errors")
@@ -45,6 +53,19 @@ def _share(text: str) -> float:
     if not 0.0 < value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not a share in (0, 1]")
     return value
+
+
+def _rules(settings: list[str]) -> ResizeRules:
+    """The resize rules of `--set` pairs; ConfigurationError names a bad key or value."""
+    conf: dict[str, str] = {}
+    for setting in settings:
+        key, equals, value = setting.partition("=")
+        known = {k.name for k in KEYS}
+        if not equals or key.strip() not in known:
+            raise ConfigurationError(
+                f"--set {setting!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        conf[key.strip()] = value
+    return resize_rules(conf)
 
 
 def _fail(message: str) -> int:
@@ -87,8 +108,9 @@ def run(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.schedulers.split(",") if n.strip()]
     try:
         names = check_names(names)
+        rules = _rules(args.settings)
         workload = open_workload(args.workload, args.seed)
-    except (UnknownScheduler, WorkloadError) as exc:
+    except (UnknownScheduler, WorkloadError, ConfigurationError) as exc:
         return _fail(str(exc))
     out = Path(args.out)
     try:
@@ -98,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr, not args.quiet)
     began = time.perf_counter()
     am_share = workload.am_share if args.am_share is None else args.am_share
-    runs = replay(workload, names, args.seed, bar, am_share)
+    runs = replay(workload, names, args.seed, bar, am_share, rules)
     bar.finish()
     bound = lower_bound_s(workload)
     body = outputs.summary(runs, bound, {

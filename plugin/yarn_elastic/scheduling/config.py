@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from yarn_elastic.scheduling.resize import ResizeRules
-from yarn_elastic.settings import Key, between, fraction, non_negative_int, one_of, positive_float
+from yarn_elastic.settings import (
+    Key,
+    between,
+    boolean,
+    fraction,
+    non_negative_int,
+    one_of,
+    positive_float,
+)
 
 margin = between(0.0, 10.0)
 
@@ -38,6 +46,13 @@ MIN_CHANGE = Key(
     "yarn.elastic.resize.min-change", 0.05, fraction, "a fraction from 0 to 1",
     "A decrease is issued only if it frees more than this fraction of the request.",
 )
+ROOM_FOR_NEW_CONTAINERS = Key(
+    "yarn.elastic.resize.room-for-new-containers", False, boolean, "true or false",
+    "Whether a container placed this cycle also keeps a step free on its node for its own"
+    " predicted one-resource increases (one step per node, shared with the running"
+    " containers' room). Off: fewer kills on CPU-bound mixes, but a longer makespan on small"
+    " nodes (benchmarks/README.md, 'Room for new containers').",
+)
 MEMORY_STEP_MB = Key(
     "yarn.scheduler.minimum-allocation-mb", 1024.0, positive_float, "MB > 0",
     "Hadoop's own key: targets are whole multiples of it, as CapacityScheduler allocates.",
@@ -54,7 +69,7 @@ OVER_PLAN_MARGIN = Key(
 )
 
 KEYS = (DEMAND, OVER_PLAN_MARGIN, LEAD_SLOTS, MEMORY_MARGIN, GROW_AT, MIN_CHANGE,
-        MEMORY_STEP_MB, VCORES_STEP)
+        ROOM_FOR_NEW_CONTAINERS, MEMORY_STEP_MB, VCORES_STEP)
 
 
 def resize_rules(conf: Mapping[str, str]) -> ResizeRules:
@@ -65,4 +80,5 @@ def resize_rules(conf: Mapping[str, str]) -> ResizeRules:
         min_change=MIN_CHANGE.read(conf),
         vcores_step=VCORES_STEP.read(conf),
         memory_step_mb=MEMORY_STEP_MB.read(conf),
+        room_for_new_containers=ROOM_FOR_NEW_CONTAINERS.read(conf),
     )

@@ -27,6 +27,7 @@ import numpy as np
 from yarn_elastic.resources import prefix_integral
 from yarn_elastic.scheduling import drr, flat
 from yarn_elastic.scheduling.framework import CycleInput, Policy
+from yarn_elastic.scheduling.headroom import kept_after, room_on, with_room
 from yarn_elastic.scheduling.plugins import DominantRemainingResource, FitsEverySlot
 from yarn_elastic.scheduling.tables import (
     FIT_TOLERANCE,
@@ -97,6 +98,7 @@ def pack(cycle: CycleInput, order: IntArray, allowed_table: BoolArray
     ledger = _Ledger.of(candidates)
     plan = flat.Plan(len(nodes.ids))
     demand, finishes, scored = candidates.demand, candidates.finish, cycle.tables.scored
+    rooms = candidates.room
     may_fit = may_fit_any(nodes.available, demand, ledger.active)
     visited = 0
     for node_index in order.tolist():
@@ -106,6 +108,9 @@ def pack(cycle: CycleInput, order: IntArray, allowed_table: BoolArray
             continue
         visited += 1
         available = nodes.available[node_index].copy()
+        node_room = None if nodes.room is None else nodes.room[node_index].copy()
+        rooms_here = room_on(rooms, demand, nodes.capacity[node_index])
+        taken = with_room(demand, rooms_here, node_room)
         cum_available = prefix_integral(available)
         cum_capacity = prefix_integral(nodes.capacity[node_index])
         finish = int(nodes.finish[node_index])
@@ -115,15 +120,18 @@ def pack(cycle: CycleInput, order: IntArray, allowed_table: BoolArray
             feasible = ledger.active & allowed
             if not feasible.any():
                 break
-            feasible &= np.all(demand <= available + FIT_TOLERANCE, axis=(1, 2))
+            feasible &= np.all(taken <= available + FIT_TOLERANCE, axis=(1, 2))
             if not feasible.any():
                 break
             scores = drr.drr_scores(columns, cum_available, scored)
             rounded = np.where(feasible, np.round(scores, SCORE_DECIMALS), np.inf)
             tied = np.flatnonzero(rounded == rounded.min())
             group = int(tied[np.argmin(ledger.leader[tied])])
-            available = np.maximum(available - demand[group], 0.0)
+            available = np.maximum(available - taken[group], 0.0)
             cum_available = prefix_integral(available)
+            if rooms_here is not None and rooms_here[group].any():
+                node_room = kept_after(rooms_here[group], node_room)
+                taken = with_room(demand, rooms_here, node_room)
             if int(finishes[group]) < finish:
                 finish = int(finishes[group])
                 columns = drr.drr_columns(cum_capacity, finish, candidates.cum_demand,

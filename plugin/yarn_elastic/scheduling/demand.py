@@ -29,6 +29,7 @@ class NodeCommitments:
 
     committed: CurveArray
     finish: Mapping[int, int]
+    room: CurveArray | None = None  # (N, 4, W') the part of `committed` kept as room
 
 
 class DemandModel(Protocol):
@@ -99,7 +100,8 @@ class CurveDemandModel:
     to now, so the model is bound to one cycle's `now_ms`: the next cycle makes a new model,
     which is also what tells the table cache that every node's commitment moved. A source
     that resizes may also keep room free for the increases it foresees (`room_kept`, see
-    `headroom`): the placement counts that room as committed.
+    `headroom`): the placement counts that room as committed, and an ask's own room
+    (`room_of_ask`) as far as its node does not keep it already (`node_room`, `ask_room`).
     """
 
     def __init__(self, curves: CurveSource, now_ms: int, slot_ms: int) -> None:
@@ -117,21 +119,42 @@ class CurveDemandModel:
         return self._flat.container_demand(container) if curve is None else curve
 
     def node_committed(self, node: Node, containers: Sequence[Container]) -> CurveArray:
-        remaining = [shift(self.container_demand(c), -((self.now_ms - c.start_ms)
-                                                       // self.slot_ms)) for c in containers]
+        remaining = self._remaining(containers)
         committed = np.zeros((RESOURCES, max((r.shape[1] for r in remaining), default=1)))
         for curve in remaining:
             # In place, each curve's last value held to the end: `add` without the copies.
             committed[:, : curve.shape[1]] += curve
             committed[:, curve.shape[1] :] += curve[:, -1:]
+        room = self._room(containers, remaining, committed.shape[1])
+        return committed if room is None else with_headroom(committed, room)
+
+    def node_room(self, node: Node, containers: Sequence[Container]) -> CurveArray | None:
+        """The part of `node_committed` kept as room, or None when none is."""
+        remaining = self._remaining(containers)
+        return self._room(containers, remaining, max((r.shape[1] for r in remaining),
+                                                     default=1))
+
+    def ask_room(self, demand: CurveArray) -> CurveArray | None:
+        """The room an ask of this demand needs on its node (see `headroom`), or None."""
+        room_of_ask = getattr(self.curves, "room_of_ask", None)
+        if room_of_ask is None:
+            return None
+        room: CurveArray | None = room_of_ask(demand)
+        return room if room is not None and room.any() else None
+
+    def _remaining(self, containers: Sequence[Container]) -> list[CurveArray]:
+        return [shift(self.container_demand(c), -((self.now_ms - c.start_ms) // self.slot_ms))
+                for c in containers]
+
+    def _room(self, containers: Sequence[Container], remaining: list[CurveArray], width: int
+              ) -> CurveArray | None:
         room_kept = getattr(self.curves, "room_kept", None)
         if room_kept is None or not remaining:
-            return committed
-        width = committed.shape[1]
+            return None
         room: CurveArray = room_kept(
             np.stack([align(r, width) for r in remaining]),
             np.array([to_array(c.allocated)[:2, 0] for c in containers]))
-        return with_headroom(committed, room)
+        return room if room.any() else None
 
     def container_ends(self, container: Container) -> int | None:
         return finish_slot(self.container_demand(container))

@@ -245,13 +245,20 @@ class ElasticDemand:
             room = headroom.kept_free(ba.node_sums(needed.astype(float), table.counts) > 0,
                                       self.rules)
             committed = headroom.with_headroom(ba.node_sums(values, table.counts), room)
-            self._commitments = NodeCommitments(committed, finish)
+            self._commitments = NodeCommitments(committed, finish, room)
         return self._commitments
 
     def room_kept(self, remaining: CurveArray, allocated: CurveArray) -> CurveArray:
         """The room one node keeps free for its containers' increases (`headroom`), from
         their (k, 4, T) curves from now and (k, 2) allocations."""
         return headroom.node_headroom(remaining, allocated, self.rules)
+
+    def room_of_ask(self, curve: CurveArray) -> CurveArray | None:
+        """The room a new container of this (4, T) curve needs on its node (`headroom`), or
+        None unless `yarn.elastic.resize.room-for-new-containers` asks for it."""
+        if not self.rules.room_for_new_containers:
+            return None
+        return headroom.ask_room(curve, self.rules)
 
     def resizes(self) -> tuple[Resize, ...]:
         return self._resizes

@@ -85,6 +85,7 @@ def applies(policy: Policy, cycle: CycleInput) -> bool:
     known_filters = (PartitionMatch, StrictLocality, FitsEverySlot)
     return (
         cycle.nodes.horizon == 1
+        and cycle.candidates.room is None
         and isinstance(policy.score, DominantRemainingResource)
         and all(isinstance(f, known_filters) for f in policy.filters)
     )

@@ -23,6 +23,7 @@ from yarn_elastic.messages import App, Ask
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import prefix_integral
 from yarn_elastic.scheduling.demand import DemandModel
+from yarn_elastic.scheduling.headroom import kept_after, room_on, with_room
 from yarn_elastic.scheduling.tables import (
     BoolArray,
     CandidateTable,
@@ -66,6 +67,7 @@ class NodeState:
     available: FloatArray  # (4, H)
     cum_available: FloatArray  # (4, H + 1)
     finish: int  # earliest predicted finish of anything on the node, H if none
+    room: FloatArray | None = None  # (4, H) kept free for increases, as placed so far
 
     @classmethod
     def of(cls, nodes: NodeTable, index: int) -> NodeState:
@@ -78,10 +80,15 @@ class NodeState:
             available=available,
             cum_available=prefix_integral(available),
             finish=int(nodes.finish[index]),
+            room=None if nodes.room is None else nodes.room[index].copy(),
         )
 
-    def take(self, demand: FloatArray, finish: int) -> None:
-        self.available = np.maximum(self.available - demand, 0.0)
+    def take(self, demand: FloatArray, finish: int, room: FloatArray | None = None) -> None:
+        """Place one container of `demand` that needs `room` kept on the node (`headroom`)."""
+        room = room_on(room, demand, self.capacity)
+        taken = with_room(demand, room, self.room)
+        self.room = kept_after(room, self.room)
+        self.available = np.maximum(self.available - taken, 0.0)
         self.cum_available = prefix_integral(self.available)
         self.finish = min(self.finish, finish)
 

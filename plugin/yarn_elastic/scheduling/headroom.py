@@ -17,6 +17,13 @@ already leaves at least a step of each free for it. An increase the planner asks
 The same functions serve one node (`node_headroom`, what `CurveDemandModel.node_committed`
 adds) and every node at once (`ElasticDemand.node_commitments`): they work over any leading
 axes.
+
+An ask placed this cycle will rise too, once the planner shrinks it, so it needs room as well
+(`ask_room`). That room is a node's, not the ask's: one step kept on a node serves every rise
+there, so placing an ask makes the node keep the larger of the two rooms, never their sum
+(`room_added`). Summing them made each executor hold a second vcore over every rise window of
+its band, which cost a fifth to a third of the makespan on small nodes (benchmarks/README.md).
+An ask keeps no room on a node too small for it and its room (`room_on`).
 """
 
 from __future__ import annotations
@@ -74,3 +81,60 @@ def node_headroom(remaining: CurveArray, allocated: CurveArray, rules: ResizeRul
     held to T) and their (k, 2) allocations."""
     needed: BoolArray = np.any(room_needed(rises(remaining, allocated)), axis=0)
     return kept_free(needed, rules)
+
+
+def ask_room(curve: CurveArray, rules: ResizeRules) -> CurveArray:
+    """(4, T) the room a new container's (4, T) curve needs kept on its node: its rises after
+    its start, where the RM allocates its first column."""
+    return kept_free(room_needed(rises(curve, curve[:2, 0])), rules)
+
+
+def room_on(ask: CurveArray | None, demand: CurveArray, capacity: CurveArray
+            ) -> CurveArray | None:
+    """The (..., 4, H) room asks of `demand` need on a node of (4, H) `capacity`: none where
+    an ask and its room exceed the node. Alone there, such a container leaves no step free,
+    so the planner never shrinks it below its life's peak (`resize.shrunk_for_life`) and it
+    needs no increase; keeping the room would keep it off that node for ever."""
+    if ask is None:
+        return None
+    kept: CurveArray = np.where(demand + ask <= capacity + 1e-9, ask, 0.0)
+    return kept
+
+
+def room_added(ask: CurveArray, node: CurveArray | None) -> CurveArray:
+    """What placing an ask adds to a node's committed curve for room, beyond its own curve:
+    the part of its (..., 4, H) room the node's (4, H) room does not already keep."""
+    if node is None:
+        return ask
+    added: CurveArray = np.maximum(ask - node, 0.0)
+    return added
+
+
+def zero_padded(room: CurveArray, width: int) -> CurveArray:
+    """(..., 4, width) room cut or padded with zeros: room is kept only where a rise was
+    seen, never held past the last column the way a curve's last value is."""
+    have = room.shape[-1]
+    if have >= width:
+        cut: CurveArray = room[..., :width].copy()
+        return cut
+    pad = [(0, 0)] * (room.ndim - 1) + [(0, width - have)]
+    padded: CurveArray = np.pad(room, pad)
+    return padded
+
+
+def with_room(demand: CurveArray, ask: CurveArray | None, node: CurveArray | None
+              ) -> CurveArray:
+    """What placing one container of each (..., 4, H) demand takes of a node that keeps
+    `node` room: its curve and the room it adds (`room_added`)."""
+    if ask is None:
+        return demand
+    taken: CurveArray = demand + room_added(ask, node)
+    return taken
+
+
+def kept_after(ask: CurveArray | None, node: CurveArray | None) -> CurveArray | None:
+    """The node's (4, H) room once an ask that needs `ask` room is placed there."""
+    if ask is None:
+        return node
+    kept: CurveArray = ask.copy() if node is None else np.maximum(node, ask)
+    return kept

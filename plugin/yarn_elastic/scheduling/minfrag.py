@@ -128,7 +128,8 @@ def _pack_one_at_a_time(
             tied = np.flatnonzero(rounded == rounded.min())
             group = int(tied[np.argmin(leader[tied])])
             rank = int(leader[group])
-            node.take(candidates.demand[group], int(candidates.finish[group]))
+            room = None if candidates.room is None else candidates.room[group]
+            node.take(candidates.demand[group], int(candidates.finish[group]), room)
             plan.add(rank, node_index, float(scores[group]))
             progress.placed_on_node[node_index] += 1
             progress.remaining[rank] -= 1

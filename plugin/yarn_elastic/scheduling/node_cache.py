@@ -23,6 +23,7 @@ from yarn_elastic.messages import Container, Node
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import RESOURCES, CurveArray, align, to_array
 from yarn_elastic.scheduling.demand import DemandModel, NodeCommitments
+from yarn_elastic.scheduling.headroom import zero_padded
 
 _NO_REVISIONS = np.zeros(0, dtype=np.int64)
 
@@ -34,6 +35,7 @@ class _NodeEntry:
     capacity: CurveArray
     committed: CurveArray
     ends: tuple[tuple[int, int], ...]  # (slots from start, start_ms) of containers that end
+    room: CurveArray | None = None  # the part of `committed` kept as room, if any
 
     @property
     def width(self) -> int:
@@ -51,6 +53,7 @@ class NodeColumns:
     committed: npt.NDArray[np.float64]  # (N, 4, W)
     finish: dict[int, int]  # row -> earliest predicted finish, slots from now; absent: none
     horizon: int  # slots the nodes themselves need (widest curve, one past any finish)
+    room: npt.NDArray[np.float64] | None = None  # (N, 4, W'): kept in `committed` as room
 
     def aligned(self, stacked: npt.NDArray[np.float64], horizon: int) -> npt.NDArray[np.float64]:
         """A fresh copy of `capacity` or `committed` at `horizon` slots (>= self.horizon)."""
@@ -107,8 +110,17 @@ class NodeCache:
         horizon = max([int(self.widths.max(initial=1))] + [f + 1 for f in finish.values()])
         return NodeColumns(
             tuple(self.ids), tuple(self.racks), tuple(self.partitions),
-            self.capacity, self.committed, finish, horizon,
+            self.capacity, self.committed, finish, horizon, self._stacked_room(),
         )
+
+    def _stacked_room(self) -> npt.NDArray[np.float64] | None:
+        """Every node's room as one array, or None when no node keeps any."""
+        kept = [e.room for e in self.entries]
+        if all(r is None for r in kept):
+            return None
+        width = max(r.shape[-1] for r in kept if r is not None)
+        empty = np.zeros((RESOURCES, width))
+        return np.stack([empty if r is None else zero_padded(r, width) for r in kept])
 
     def _take(
         self,
@@ -130,8 +142,9 @@ class NodeCache:
             else:
                 capacity = to_array(node.capacity)
                 changed.append(row)
+            room = None if commitments.room is None else commitments.room[row]
             entries.append(_NodeEntry(node, running.get(node.id, ()), capacity, committed[row],
-                                      ()))
+                                      (), room))
         self.entries = entries
         own = max((e.capacity.shape[-1] for e in entries), default=1)
         if old is None or self.capacity.shape[0] != len(nodes) or \
@@ -164,7 +177,7 @@ class NodeCache:
         finish = dict(commitments.finish)
         horizon = max([width] + [f + 1 for f in finish.values()])
         return NodeColumns(tuple(self.ids), tuple(self.racks), tuple(self.partitions),
-                           self.capacity, self.committed, finish, horizon)
+                           self.capacity, self.committed, finish, horizon, commitments.room)
 
     def _changed_rows(
         self,
@@ -251,9 +264,10 @@ class NodeCache:
 
 
 def _entry(node: Node, running: tuple[Container, ...], model: DemandModel) -> _NodeEntry:
+    node_room = getattr(model, "node_room", None)
     return _NodeEntry(
         node, running, to_array(node.capacity), model.node_committed(node, running),
-        _ends(running, model),
+        _ends(running, model), None if node_room is None else node_room(node, running),
     )
 
 

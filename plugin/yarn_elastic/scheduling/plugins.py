@@ -14,6 +14,7 @@ from yarn_elastic.scheduling.framework import (
     NodeScore,
     NodeState,
 )
+from yarn_elastic.scheduling.headroom import room_on, with_room
 from yarn_elastic.scheduling.tables import (
     FIT_TOLERANCE,
     SCORE_DECIMALS,
@@ -25,18 +26,18 @@ from yarn_elastic.scheduling.tables import (
 
 
 class FitsEverySlot:
-    """demand(t) <= available(t) for every slot t and all four resources (constraint (2))."""
+    """demand(t) <= available(t) for every slot t and all four resources (constraint (2)),
+    counting the room an ask needs kept on the node beyond what it keeps (`headroom`)."""
 
     name = "fits-every-slot"
     static = False
 
     def prepare(self, cycle: CycleInput) -> NodeFilter:
-        demand = cycle.candidates.demand
+        demand, room = cycle.candidates.demand, cycle.candidates.room
 
         def fits(node: NodeState, progress: CycleProgress) -> BoolArray:
-            result: BoolArray = np.all(
-                demand <= node.available + FIT_TOLERANCE, axis=(1, 2)
-            )
+            taken = with_room(demand, room_on(room, demand, node.capacity), node.room)
+            result: BoolArray = np.all(taken <= node.available + FIT_TOLERANCE, axis=(1, 2))
             return result
 
         return fits

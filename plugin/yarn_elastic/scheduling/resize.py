@@ -61,6 +61,8 @@ class ResizeRules:
     min_change: float = 0.05
     vcores_step: float = 1.0
     memory_step_mb: float = 128.0
+    # New containers keep room on their node for their own predicted increases (`headroom`).
+    room_for_new_containers: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from yarn_elastic.resources import (
     prefix_integral,
 )
 from yarn_elastic.scheduling.demand import DemandModel
+from yarn_elastic.scheduling.headroom import zero_padded
 from yarn_elastic.scheduling.node_cache import NodeCache, NodeColumns
 
 FloatArray = npt.NDArray[np.float64]
@@ -58,6 +59,7 @@ class NodeTable:
     capacity: FloatArray  # (N, 4, H)
     available: FloatArray  # (N, 4, H): capacity minus what is committed, never below 0
     finish: IntArray  # (N,): earliest predicted finish of a running container, H if none
+    room: FloatArray | None = None  # (N, 4, H): the part of capacity - available kept as room
 
     @property
     def horizon(self) -> int:
@@ -74,6 +76,7 @@ class CandidateTable:
     constraint: IntArray  # (U,): index into `constraints`
     constraints: tuple[Constraint, ...]
     members: tuple[tuple[int, ...], ...]  # ask ranks of each group, in queue order
+    room: FloatArray | None = None  # (U, 4, H) room each group needs on its node (`headroom`)
 
     @property
     def size(self) -> int:
@@ -104,6 +107,7 @@ class _AskEntry:
     ends: int | None  # finish_slot(demand)
     constraint: Constraint
     constraint_id: int  # the same for equal constraints, for as long as the cache lives
+    room: CurveArray | None  # the room it needs kept on its node; a function of `demand`
     horizon: int = 0  # the horizon `group_key` was made for
     group_key: tuple[bytes, int, int] = (b"", 0, 0)  # aligned demand, finish, constraint id
 
@@ -157,7 +161,7 @@ class TableCache:
                     constraint, len(self.constraint_ids)
                 )
                 entry = _AskEntry(ask, app, queue_key(ask, app), demand, finish_slot(demand),
-                                  constraint, constraint_id)
+                                  constraint, constraint_id, _ask_room(model, demand))
             entries.append(entry)
         self.model, self.queue_key = model, queue_key
         self.asks = {e.ask.key: e for e in entries}
@@ -167,6 +171,14 @@ class TableCache:
 
 def _sort_key(entry: _AskEntry) -> tuple[object, ...]:
     return entry.sort_key
+
+
+def _ask_room(model: DemandModel, demand: CurveArray) -> CurveArray | None:
+    ask_room = getattr(model, "ask_room", None)
+    if ask_room is None:
+        return None
+    room: CurveArray | None = ask_room(demand)
+    return room
 
 
 def build_tables(
@@ -198,6 +210,7 @@ def _node_table(columns: NodeColumns, horizon: int) -> NodeTable:
     finish = np.full(len(columns.ids), horizon, dtype=np.int64)
     for row, earliest in columns.finish.items():
         finish[row] = earliest
+    room = None if columns.room is None else zero_padded(columns.room, horizon)
     return NodeTable(
         ids=columns.ids,
         racks=columns.racks,
@@ -205,6 +218,7 @@ def _node_table(columns: NodeColumns, horizon: int) -> NodeTable:
         capacity=capacity,
         available=np.maximum(capacity - committed, 0.0),
         finish=np.minimum(finish, horizon),
+        room=room,
     )
 
 
@@ -212,6 +226,7 @@ def _candidates(entries: Sequence[_AskEntry], horizon: int) -> CandidateTable:
     constraints: dict[int, int] = {}  # constraint id -> index in this cycle
     groups: dict[tuple[bytes, int, int], list[int]] = {}
     shapes: list[CurveArray] = []
+    rooms: list[CurveArray | None] = []
     finishes: list[int] = []
     group_constraints: list[int] = []
     constraint_list: list[Constraint] = []
@@ -224,6 +239,7 @@ def _candidates(entries: Sequence[_AskEntry], horizon: int) -> CandidateTable:
         if members is None:
             groups[entry.group_key] = [rank]
             shapes.append(align(entry.demand, horizon))
+            rooms.append(entry.room)
             ends = entry.ends
             finishes.append(horizon if ends is None else max(min(ends, horizon), 1))
             c_index = constraints.get(entry.constraint_id)
@@ -243,7 +259,15 @@ def _candidates(entries: Sequence[_AskEntry], horizon: int) -> CandidateTable:
         constraint=np.array(group_constraints, dtype=np.int64),
         constraints=tuple(constraint_list),
         members=tuple(tuple(m) for m in groups.values()),
+        room=_stacked_rooms(rooms, horizon),
     )
+
+
+def _stacked_rooms(rooms: Sequence[CurveArray | None], horizon: int) -> FloatArray | None:
+    if all(r is None for r in rooms):
+        return None
+    empty = np.zeros((RESOURCES, horizon))
+    return np.stack([empty if r is None else zero_padded(r, horizon) for r in rooms])
 
 
 def _constraint_of(ask: Ask) -> Constraint:

@@ -79,11 +79,16 @@ def picture(rng: random.Random) -> tuple[PictureSnapshot, dict[str, float]]:
     return snapshot(nodes, asks, apps, containers), measured
 
 
+def rules_of(seed: int) -> ResizeRules:
+    """Every other picture with new containers keeping room for their rises (`headroom`)."""
+    return ResizeRules(room_for_new_containers=seed % 2 == 1)
+
+
 @pytest.mark.parametrize("seed", range(150))
 def test_the_curve_packer_places_exactly_as_the_one_at_a_time_loop(seed: int) -> None:
     rng = random.Random(seed)
     snap, measured = picture(rng)
-    demand = ElasticDemand(snap, Bands(random.Random(seed)), ResizeRules(), measured)
+    demand = ElasticDemand(snap, Bands(random.Random(seed)), rules_of(seed), measured)
     policy = elastic_policy(minfrag_policy(), demand)
     assert curve_pack.applies(policy)
     tables = build_tables(snap, policy.demand_model, policy.queue_sort.key)
@@ -95,16 +100,25 @@ def test_the_curve_packer_places_exactly_as_the_one_at_a_time_loop(seed: int) ->
     assert fast.unplaced == loop.unplaced
 
 
+def rows_keeping_room(room: np.ndarray | None) -> int:
+    return 0 if room is None else int(np.sum(room.any(axis=(1, 2))))
+
+
 def test_the_pictures_exercise_what_the_packer_must_get_right() -> None:
     horizons, ends, avoided, placed = set(), 0, 0, 0
+    asks_with_room = nodes_with_room = 0
     for seed in range(150):
         snap, measured = picture(random.Random(seed))
-        demand = ElasticDemand(snap, Bands(random.Random(seed)), ResizeRules(), measured)
+        demand = ElasticDemand(snap, Bands(random.Random(seed)), rules_of(seed), measured)
         policy = elastic_policy(minfrag_policy(), demand)
         tables = build_tables(snap, policy.demand_model, policy.queue_sort.key)
         horizons.add(tables.nodes.horizon)
         ends += int(np.sum(tables.candidates.finish < tables.nodes.horizon))
         avoided += any(isinstance(f, AvoidNodes) for f in policy.filters)
+        asks_with_room += rows_keeping_room(tables.candidates.room)
+        nodes_with_room += rows_keeping_room(tables.nodes.room)
         placed += len(decide(CycleInput(snap, tables), policy, time.perf_counter()).placements)
     assert len(horizons) > 3 and ends > 50 and avoided > 5 and placed > 300, (
         horizons, ends, avoided, placed)
+    # Rooms kept for increases (`headroom`): asks that need one, nodes that keep one.
+    assert asks_with_room > 50 and nodes_with_room > 20, (asks_with_room, nodes_with_room)

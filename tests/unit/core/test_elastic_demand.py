@@ -148,6 +148,33 @@ def test_the_placement_keeps_a_vcore_for_a_memory_increase(node_vcores: int,
         [1, 1, 2, 2, 0]
 
 
+@pytest.mark.parametrize(("node_vcores", "running_executors", "placed"), [
+    # Each new executor (1 vcore, 4096 MB asked) holds its request for slots 0-1, is shrunk
+    # to 1024 MB at slot 2 and rises in memory alone at slot 3 (to 3072 MB): it needs a vcore
+    # kept free at slots 2-3. One kept vcore serves every rise on the node, so k executors
+    # take k + 1 vcores there, not 2k: 3 of 4 on 4 vcores (summed rooms: 2), 5 on 6 (3).
+    (4, 0, 3),
+    (6, 0, 5),
+    # A running executor whose own rise keeps that vcore already: 1 + k + 1 <= 4, so 2.
+    (4, 1, 2),
+    # A 1-vcore node cannot keep a vcore beside the executor: no room is kept there (alone,
+    # the planner never shrinks it below its peak), so the executor is placed, not starved.
+    (1, 0, 1),
+])
+def test_asks_placed_together_share_the_room_their_rises_need(
+        node_vcores: int, running_executors: int, placed: int) -> None:
+    containers = [running(0)] * running_executors
+    used = flat(running_executors, 4096 * running_executors)
+    snap = snapshot([node("n1", flat(node_vcores, 32768), used)],
+                    [ask("app2", flat(1, 4096), count=8)], apps=[app("app1"), app("app2")],
+                    containers=containers)
+    demand = ElasticDemand(snap, Bands(), replace(RULES, room_for_new_containers=True))
+    model = CurveDemandModel(demand, NOW_MS, SLOT_MS)
+    for one_at_a_time in (False, True):
+        plan = schedule(snap, replace(minfrag_policy(), demand_model=model), one_at_a_time)
+        assert sum(p.count for p in plan.placements) == placed
+
+
 @pytest.mark.parametrize(("curve", "from_ms", "to_ms", "expected"), [
     ([1, 2, 3], 1000, 1000, [1, 2, 3]),
     # 5 s slots as 3 s ones: [0,3) [3,6) [6,9) [9,12) [12,15) -> max of what each overlaps

@@ -10,7 +10,7 @@ from sim_builders import app, curve, role, workload
 from yarn_elastic.simulator.bound import lower_bound_s
 from yarn_elastic.simulator.engine import Engine
 from yarn_elastic.simulator.model import Workload
-from yarn_elastic.simulator.schedulers import SCHEDULERS
+from yarn_elastic.simulator.schedulers import make_scheduler
 from yarn_elastic.simulator.schedulers.elastic import ElasticScheduler
 from yarn_elastic.simulator.schedulers.requests import CapacityScheduler
 
@@ -73,7 +73,7 @@ def test_a_disk_want_above_every_node_is_placed_and_only_slowed() -> None:
     # 120 MB/s wanted of a 100 MB/s disk: rate 5/6, done in 1.2 slots, 3.6 s, under both.
     w = workload(app("A", 0.0, role("executor", curve([1.0], disk=[120.0]))), disk=100.0)
     for name in ("capacity", "oracle"):
-        (outcome,) = Engine(w, SCHEDULERS[name](0)).run().apps
+        (outcome,) = Engine(w, make_scheduler(name)).run().apps
         assert outcome.finish_s == pytest.approx(3.6)
 
 
@@ -101,7 +101,7 @@ def test_invariants_over_random_small_workloads(name: str) -> None:
         rng = random.Random(7)
         for _ in range(40):
             w = random_workload(rng)
-            watch = LedgerWatch(w, SCHEDULERS[name](0))  # the AM share keeps AMs from deadlocking
+            watch = LedgerWatch(w, make_scheduler(name))  # the AM share keeps AMs from deadlocking
             result = watch.engine.run()
             assert all(o.finish_s is not None for o in result.apps), w
             assert not watch.over(), w

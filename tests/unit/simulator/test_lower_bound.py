@@ -6,7 +6,7 @@ import pytest
 from sim_builders import app, curve, role, simple_app, workload
 from yarn_elastic.simulator.bound import lower_bound_s, resource_seconds
 from yarn_elastic.simulator.engine import Engine
-from yarn_elastic.simulator.schedulers import SCHEDULERS
+from yarn_elastic.simulator.schedulers import make_scheduler
 
 
 @pytest.mark.parametrize(
@@ -42,5 +42,5 @@ def test_an_am_counts_for_its_shortest_life() -> None:
 def test_no_scheduler_beats_the_bound(name: str) -> None:
     apps = [simple_app(f"a{i}", 3.0 * i, executors=2) for i in range(8)]
     w = workload(*apps, nodes=2, vcores=3.0)
-    result = Engine(w, SCHEDULERS[name](0)).run()
+    result = Engine(w, make_scheduler(name)).run()
     assert result.makespan_s >= lower_bound_s(w) - 1e-9

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sim_builders import simple_app, workload
 from yarn_elastic.cli import main
+from yarn_elastic.scheduling.resize import ResizeRules
+from yarn_elastic.simulator.schedulers import make_scheduler
 from yarn_elastic.simulator.workload import dump_workload
 
 
@@ -38,6 +40,18 @@ def test_it_writes_the_summary_the_csv_and_the_plots(tmp_path: Path,
     assert "makespan lower bound" in capsys.readouterr().out
 
 
+def test_resize_keys_reach_elastic_and_oracle(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["simulate", str(small_file(tmp_path)), "--schedulers", "oracle", "--out",
+                 str(out), "--quiet", "--no-plots",
+                 "--set", "yarn.elastic.resize.room-for-new-containers=true",
+                 "--set", "yarn.elastic.resize.lead-slots=2"]) == 0
+    assert json.loads((out / "summary.json").read_text())["schedulers"]["oracle"]
+    rules = ResizeRules(lead_slots=2, room_for_new_containers=True)
+    assert make_scheduler("elastic", 0, rules).rules is rules  # type: ignore[attr-defined]
+    assert make_scheduler("oracle", 0, rules).rules is rules  # type: ignore[attr-defined]
+
+
 def test_the_same_seed_gives_the_same_summary(tmp_path: Path) -> None:
     path = small_file(tmp_path)
     bodies = []
@@ -58,6 +72,10 @@ def test_the_same_seed_gives_the_same_summary(tmp_path: Path) -> None:
         (["nowhere.json"], "nowhere.json"),
         (["elasecutor-mx"], "did you mean 'elasecutor-mix'"),
         (["SMALL", "--schedulers", "static,fifo"], "unknown scheduler(s) fifo; choose from"),
+        (["SMALL", "--set", "yarn.elastic.resize.lead-slot=2"],
+         "expected KEY=VALUE with KEY one of"),
+        (["SMALL", "--set", "yarn.elastic.resize.room-for-new-containers=yes"],
+         "yarn.elastic.resize.room-for-new-containers='yes' is invalid"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_error(
@@ -72,7 +90,8 @@ def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["simulate", "--help"])
     text = capsys.readouterr().out
-    for flag in ("--schedulers", "--out", "--seed", "--am-share", "--no-plots", "--quiet"):
+    for flag in ("--schedulers", "--out", "--seed", "--am-share", "--set", "--no-plots",
+                 "--quiet"):
         assert flag in text
 
 
