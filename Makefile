@@ -109,9 +109,9 @@ integration-test: venv spark spark-3.5 shim hadoop
 # the placement and fallback tests, and Spark 3.5 with dynamic allocation and the NMs'
 # shuffle service; PySpark 4 ran in the first. The whole matrix is `make compat`.
 test: venv spark spark-3.5 shim hadoop hadoop-lines lint java-test
-	$(BIN)/pytest -m "not dynamic_allocation and not compat_only" tests
+	$(BIN)/pytest --durations=20 -m "not dynamic_allocation and not compat_only" tests
 	YARN_ELASTIC_HADOOP_LIB=$(CURDIR)/build/hadoop-3.3.6/lib \
-	    $(BIN)/pytest -m "integration and (dynamic_allocation or not spark)" \
+	    $(BIN)/pytest --durations=10 -m "integration and (dynamic_allocation or not spark)" \
 	        tests/integration/test_elastic_scheduling.py
 
 # Both halves run even when the first fails; make compat fails if either did.
