@@ -36,12 +36,8 @@ from yarn_elastic.messages import (
 )
 from yarn_elastic.picture import ClusterPicture, FinishedApp, PictureSnapshot
 from yarn_elastic.scheduling import Policy, schedule
-from yarn_elastic.scheduling.elastic import (
-    BandLookup,
-    ElasticDemand,
-    elastic_policy,
-    role_of,
-)
+from yarn_elastic.scheduling.bands import BandLookup, role_of
+from yarn_elastic.scheduling.elastic import ElasticDemand, elastic_policy
 from yarn_elastic.scheduling.explain import explain_container
 from yarn_elastic.scheduling.resize import ResizeRules
 from yarn_elastic.scheduling.running_table import ElasticCache

@@ -29,17 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import numpy as np
 
 from yarn_elastic.messages import App, Ask, Container, Resize, is_am_container
 from yarn_elastic.picture import PictureSnapshot
-from yarn_elastic.prediction.runs import hold, rescaled
+from yarn_elastic.prediction.runs import AM_ROLE, EXECUTOR_ROLE, hold, rescaled
 from yarn_elastic.resources import CurveArray, to_array
 from yarn_elastic.scheduling import band_arrays as ba
 from yarn_elastic.scheduling import headroom
 from yarn_elastic.scheduling import running_table as rt
+from yarn_elastic.scheduling.bands import BandLookup
 from yarn_elastic.scheduling.demand import CurveDemandModel, NodeCommitments
 from yarn_elastic.scheduling.framework import Policy
 from yarn_elastic.scheduling.plugins import AvoidNodes
@@ -52,40 +52,6 @@ from yarn_elastic.scheduling.resize import (
     shrunk_for_life,
     yarn_sized,
 )
-
-AM_ROLE, EXECUTOR_ROLE = "am", "executor"
-
-
-def role_of(container_id: str) -> str:
-    return AM_ROLE if is_am_container(container_id) else EXECUTOR_ROLE
-
-
-class BandLookup(Protocol):
-    """A job role's predicted band, (4, slots of `band_slot_ms`) from the container's start,
-    or None when there is none (yet). Called inside the cycle: it must answer from memory."""
-
-    band_slot_ms: int
-
-    def band(self, app: App, role: str, executor_size: tuple[float, float] | None
-             ) -> CurveArray | None: ...
-
-    def bump(self, app: App, role: str) -> None:
-        """A container of the job role was killed for memory: from now on its memory band
-        is its request."""
-        ...
-
-
-class NoBands:
-    """No predictions: every container and ask keeps the RM's numbers."""
-
-    band_slot_ms = 0
-
-    def bump(self, app: App, role: str) -> None:
-        pass
-
-    def band(self, app: App, role: str, executor_size: tuple[float, float] | None
-             ) -> CurveArray | None:
-        return None
 
 
 @dataclass

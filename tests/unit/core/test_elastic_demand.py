@@ -21,8 +21,9 @@ from yarn_elastic.messages.schema import Hello
 from yarn_elastic.prediction.runs import rescaled
 from yarn_elastic.resources import CurveArray
 from yarn_elastic.scheduling import minfrag_policy, schedule
+from yarn_elastic.scheduling.bands import NoBands
 from yarn_elastic.scheduling.demand import CurveDemandModel
-from yarn_elastic.scheduling.elastic import ElasticDemand, NoBands
+from yarn_elastic.scheduling.elastic import ElasticDemand
 from yarn_elastic.scheduling.resize import ResizeRules
 
 RULES = ResizeRules(lead_slots=1, memory_step_mb=512)

@@ -13,8 +13,9 @@ from core_builders import NOW_MS, SLOT_MS, app, node, snapshot
 from yarn_elastic.messages import App, Container, flat
 from yarn_elastic.picture import PictureSnapshot
 from yarn_elastic.resources import CurveArray, align, to_array
+from yarn_elastic.scheduling.bands import role_of
 from yarn_elastic.scheduling.demand import CurveDemandModel
-from yarn_elastic.scheduling.elastic import ElasticDemand, role_of
+from yarn_elastic.scheduling.elastic import ElasticDemand
 from yarn_elastic.scheduling.node_cache import _earliest_finish
 from yarn_elastic.scheduling.resize import ResizeRules, RunningSize, plan_resizes
 from yarn_elastic.scheduling.running_table import ElasticCache
