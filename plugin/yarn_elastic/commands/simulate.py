@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from yarn_elastic.hadoop_conf import ConfigurationError
-from yarn_elastic.scheduling.config import KEYS, resize_rules
+from yarn_elastic.scheduling.config import RULE_FIELDS, resize_rules
 from yarn_elastic.scheduling.resize import ResizeRules
 
 DEFAULT_SCHEDULERS = "static,capacity,tetris,drf,elastic,oracle"
@@ -55,17 +55,18 @@ def _share(text: str) -> float:
     return value
 
 
-def _rules(settings: list[str]) -> ResizeRules:
-    """The resize rules of `--set` pairs; ConfigurationError names a bad key or value."""
+def _rules(settings: list[str]) -> ResizeRules | None:
+    """The simulator's resize rules with the `--set` pairs over them, or None for none;
+    ConfigurationError names a bad key or value."""
+    known = {key.name for key, _ in RULE_FIELDS}
     conf: dict[str, str] = {}
     for setting in settings:
         key, equals, value = setting.partition("=")
-        known = {k.name for k in KEYS}
         if not equals or key.strip() not in known:
             raise ConfigurationError(
                 f"--set {setting!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(known))}")
         conf[key.strip()] = value
-    return resize_rules(conf)
+    return resize_rules(conf, ResizeRules()) if conf else None
 
 
 def _fail(message: str) -> int:

@@ -7,6 +7,8 @@ are the core's: what it places by, and the resize planner's rules.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from yarn_elastic.scheduling.resize import ResizeRules
 from yarn_elastic.settings import (
@@ -72,13 +74,17 @@ KEYS = (DEMAND, OVER_PLAN_MARGIN, LEAD_SLOTS, MEMORY_MARGIN, GROW_AT, MIN_CHANGE
         ROOM_FOR_NEW_CONTAINERS, MEMORY_STEP_MB, VCORES_STEP)
 
 
-def resize_rules(conf: Mapping[str, str]) -> ResizeRules:
-    return ResizeRules(
-        lead_slots=LEAD_SLOTS.read(conf),
-        memory_margin=MEMORY_MARGIN.read(conf),
-        grow_at=GROW_AT.read(conf),
-        min_change=MIN_CHANGE.read(conf),
-        vcores_step=VCORES_STEP.read(conf),
-        memory_step_mb=MEMORY_STEP_MB.read(conf),
-        room_for_new_containers=ROOM_FOR_NEW_CONTAINERS.read(conf),
-    )
+# Each resize key and the `ResizeRules` field it sets.
+RULE_FIELDS = ((LEAD_SLOTS, "lead_slots"), (MEMORY_MARGIN, "memory_margin"),
+               (GROW_AT, "grow_at"), (MIN_CHANGE, "min_change"),
+               (VCORES_STEP, "vcores_step"), (MEMORY_STEP_MB, "memory_step_mb"),
+               (ROOM_FOR_NEW_CONTAINERS, "room_for_new_containers"))
+
+
+def resize_rules(conf: Mapping[str, str], base: ResizeRules | None = None) -> ResizeRules:
+    """The rules yarn-site.xml sets. Without a `base`, a key not set takes its default; with
+    one, it keeps the base's value (the simulator's rules, which step memory by 128 MB)."""
+    # Any: each field has its key's own type, which one dict cannot spell.
+    values: dict[str, Any] = {field: key.read(conf) for key, field in RULE_FIELDS
+                              if base is None or key.name in conf}
+    return ResizeRules(**values) if base is None else replace(base, **values)
