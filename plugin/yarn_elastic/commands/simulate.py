@@ -58,7 +58,8 @@ def _share(text: str) -> float:
 def _rules(settings: list[str]) -> ResizeRules | None:
     """The simulator's resize rules with the `--set` pairs over them, or None for none;
     ConfigurationError names a bad key or value."""
-    known = {key.name for key, _ in RULE_FIELDS}
+    # Not yarn.scheduler.minimum-allocation-*: the modelled RM's steps are fixed (engine.py).
+    known = {key.name for key, _ in RULE_FIELDS if key.name.startswith("yarn.elastic.")}
     conf: dict[str, str] = {}
     for setting in settings:
         key, equals, value = setting.partition("=")

@@ -74,6 +74,8 @@ def test_the_same_seed_gives_the_same_summary(tmp_path: Path) -> None:
         (["SMALL", "--schedulers", "static,fifo"], "unknown scheduler(s) fifo; choose from"),
         (["SMALL", "--set", "yarn.elastic.resize.lead-slot=2"],
          "expected KEY=VALUE with KEY one of"),
+        (["SMALL", "--set", "yarn.scheduler.minimum-allocation-mb=1024"],
+         "expected KEY=VALUE with KEY one of"),
         (["SMALL", "--set", "yarn.elastic.resize.room-for-new-containers=yes"],
          "yarn.elastic.resize.room-for-new-containers='yes' is invalid"),
     ],
