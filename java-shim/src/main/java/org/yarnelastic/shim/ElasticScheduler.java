@@ -191,6 +191,8 @@ public class ElasticScheduler extends CapacityScheduler {
 
   @Override
   public void serviceStop() throws Exception {
+    // Open the gate first: from here on no plan is refreshed, so none may hold a placement.
+    planGate = null;
     CycleLoop cycles = loop;
     loop = null;
     if (cycles != null) {
@@ -201,7 +203,6 @@ public class ElasticScheduler extends CapacityScheduler {
     if (ended != null) {
       ended.close();
     }
-    planGate = null;
     ShrunkContainersFile file = recoveryFile;
     recoveryFile = null;
     if (file != null) {
