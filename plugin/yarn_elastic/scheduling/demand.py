@@ -101,7 +101,8 @@ class CurveDemandModel:
     which is also what tells the table cache that every node's commitment moved. A source
     that resizes may also keep room free for the increases it foresees (`room_kept`, see
     `headroom`): the placement counts that room as committed, and an ask's own room
-    (`room_of_ask`) as far as its node does not keep it already (`node_room`, `ask_room`).
+    (`room_of_ask`) as far as its node does not keep it already (`node_commitment`,
+    `ask_room`).
     """
 
     def __init__(self, curves: CurveSource, now_ms: int, slot_ms: int) -> None:
@@ -119,20 +120,21 @@ class CurveDemandModel:
         return self._flat.container_demand(container) if curve is None else curve
 
     def node_committed(self, node: Node, containers: Sequence[Container]) -> CurveArray:
-        remaining = self._remaining(containers)
+        return self.node_commitment(node, containers)[0]
+
+    def node_commitment(self, node: Node, containers: Sequence[Container]
+                        ) -> tuple[CurveArray, CurveArray | None]:
+        """`node_committed`, and the part of it kept as room (None when none is), from one
+        pass over the node's containers."""
+        remaining = [shift(self.container_demand(c), -((self.now_ms - c.start_ms)
+                                                       // self.slot_ms)) for c in containers]
         committed = np.zeros((RESOURCES, max((r.shape[1] for r in remaining), default=1)))
         for curve in remaining:
             # In place, each curve's last value held to the end: `add` without the copies.
             committed[:, : curve.shape[1]] += curve
             committed[:, curve.shape[1] :] += curve[:, -1:]
         room = self._room(containers, remaining, committed.shape[1])
-        return committed if room is None else with_headroom(committed, room)
-
-    def node_room(self, node: Node, containers: Sequence[Container]) -> CurveArray | None:
-        """The part of `node_committed` kept as room, or None when none is."""
-        remaining = self._remaining(containers)
-        return self._room(containers, remaining, max((r.shape[1] for r in remaining),
-                                                     default=1))
+        return (committed, None) if room is None else (with_headroom(committed, room), room)
 
     def ask_room(self, demand: CurveArray) -> CurveArray | None:
         """The room an ask of this demand needs on its node (see `headroom`), or None."""
@@ -141,10 +143,6 @@ class CurveDemandModel:
             return None
         room: CurveArray | None = room_of_ask(demand)
         return room if room is not None and room.any() else None
-
-    def _remaining(self, containers: Sequence[Container]) -> list[CurveArray]:
-        return [shift(self.container_demand(c), -((self.now_ms - c.start_ms) // self.slot_ms))
-                for c in containers]
 
     def _room(self, containers: Sequence[Container], remaining: list[CurveArray], width: int
               ) -> CurveArray | None:

@@ -264,11 +264,11 @@ class NodeCache:
 
 
 def _entry(node: Node, running: tuple[Container, ...], model: DemandModel) -> _NodeEntry:
-    node_room = getattr(model, "node_room", None)
-    return _NodeEntry(
-        node, running, to_array(node.capacity), model.node_committed(node, running),
-        _ends(running, model), None if node_room is None else node_room(node, running),
-    )
+    with_room = getattr(model, "node_commitment", None)
+    committed, room = (model.node_committed(node, running), None) if with_room is None \
+        else with_room(node, running)
+    return _NodeEntry(node, running, to_array(node.capacity), committed,
+                      _ends(running, model), room)
 
 
 def _group_by_node(containers: Sequence[Container]) -> dict[str, tuple[Container, ...]]:

@@ -192,8 +192,9 @@ def build_tables(
     pending = [a for a in snapshot.asks if a.count > 0]
     entries = cache.ask_entries(pending, snapshot.apps, model, queue_key)
     horizon = max([columns.horizon] + [e.demand.shape[-1] for e in entries])
-    nodes = _node_table(columns, horizon)
     candidates = _candidates(entries, horizon)
+    # A node's room is read only beside an ask's own: no copy of it otherwise.
+    nodes = _node_table(columns, horizon, keep_room=candidates.room is not None)
     return Tables(nodes, candidates, _scored_resources(nodes, candidates))
 
 
@@ -204,13 +205,13 @@ def _scored_resources(nodes: NodeTable, candidates: CandidateTable) -> BoolArray
     return scored if scored.any() else np.ones(RESOURCES, dtype=bool)
 
 
-def _node_table(columns: NodeColumns, horizon: int) -> NodeTable:
+def _node_table(columns: NodeColumns, horizon: int, keep_room: bool) -> NodeTable:
     capacity = columns.aligned(columns.capacity, horizon)
     committed = columns.aligned(columns.committed, horizon)
     finish = np.full(len(columns.ids), horizon, dtype=np.int64)
     for row, earliest in columns.finish.items():
         finish[row] = earliest
-    room = None if columns.room is None else zero_padded(columns.room, horizon)
+    room = None if columns.room is None or not keep_room else zero_padded(columns.room, horizon)
     return NodeTable(
         ids=columns.ids,
         racks=columns.racks,

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * what changed, install the reply as the gate's new plan and hand its resizes to the resizer.
  * Two states:
  * <ul>
- *   <li>ACTIVE: the core answered the last cycle in time; the gate is engaged.</li>
+ *   <li>ACTIVE: the core answered the last cycle in time; the gate is engaged (the gate
+ *   holds the state, so the session and the RM threads read one flag).</li>
  *   <li>FALLBACK: the core is not started, crashed, too slow, or speaks another schema; the gate
  *   is open and CapacityScheduler schedules as stock. The session retries with exponential
  *   backoff and sends a full picture when the core is back.</li>
@@ -57,7 +58,6 @@ final class CoreSession {
   /** Whether the connected core agreed to send resizes (hello capabilities). */
   private boolean resizing;
 
-  private boolean active;
   private Exchanger connection;
   private long backoffMs;
   private long nextAttemptMs;
@@ -90,10 +90,10 @@ final class CoreSession {
   /** One turn: connect if needed, then run one cycle. Never throws. */
   void step() {
     try {
-      if (!active && clock.nowMs() >= nextAttemptMs) {
+      if (!gate.isEngaged() && clock.nowMs() >= nextAttemptMs) {
         connect();
       }
-      if (active) {
+      if (gate.isEngaged()) {
         cycle();
       }
     } catch (MessageException e) {
@@ -135,7 +135,6 @@ final class CoreSession {
     encoder.useSchema(hello.schema);
     resizing = resizer != null && hello.capabilities.contains(MessageCodec.CAPABILITY_RESIZE);
     encoder.requireFull();
-    active = true;
     gate.engage();
     backoffMs = conf.retryInitialMs;
     lastFailure = "";
@@ -187,8 +186,7 @@ final class CoreSession {
     closeConnection();
     long now = clock.nowMs();
     nextAttemptMs = now + backoffMs;
-    if (active) {
-      active = false;
+    if (gate.isEngaged()) {
       gate.open();
       if (resizer != null) {
         resizer.restoreAll();
